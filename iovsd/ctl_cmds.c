@@ -1,0 +1,525 @@
+/* What each control request does: a dispatch table of commands (name, handler,
+ * arguments), each handler parse → validate → apply. Changes are applied to the
+ * running switch first and then persisted (config.c); when persisting fails the
+ * switch change is undone, so the running state and the file never disagree.
+ * Protocol and reply shapes: docs/control-protocol.md. */
+#define LOG_PREFIX "iovsd/cmd: "
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_proto.h"
+#include "iovs_log.h"
+#include "iovsd.h"
+
+typedef int (*cmd_fn)(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err);
+
+struct ctl_cmd {
+	const char *name;
+	cmd_fn fn;
+	const char *const *args; /* keys the command accepts */
+	bool changes;		 /* logged at info level */
+};
+
+static const char *const no_args[] = {NULL};
+
+static void
+fmt_mac(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+/* Persists a candidate configuration and, on success, makes it current. */
+static int
+commit(struct iovsd *d, struct iovsd_conf *cand, struct iovs_err *err)
+{
+	int rc = iovsd_conf_save(d->config_path, cand, err);
+
+	if (rc != 0)
+		return iovs_err_prefix(err, rc, "not saved, change undone");
+	memcpy(d->conf, cand, sizeof(*cand));
+	return 0;
+}
+
+static struct iovsd_conf *
+conf_copy(const struct iovsd *d, struct iovs_err *err)
+{
+	struct iovsd_conf *c = malloc(sizeof(*c));
+
+	if (c == NULL)
+		iovs_errf(err, -ENOMEM, "out of memory");
+	else
+		memcpy(c, d->conf, sizeof(*c));
+	return c;
+}
+
+/* ---- ports ---- */
+
+static const char *const port_add_args[] = {"bridge", "port", NULL};
+
+static int
+cmd_port_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	struct vsw_port_conf port;
+	struct iovsd_conf *cand;
+	const char *bridge;
+	int rc;
+
+	(void)result;
+	rc = iovsd_ctl_arg_str(args, "bridge", false, &bridge, err);
+	if (rc != 0)
+		return rc;
+	if (!json_is_object(json_object_get(args, "port")))
+		return iovs_errf(err, -EINVAL, "argument \"port\" must be an object");
+	rc = iovsd_port_conf_from_json(json_object_get(args, "port"), "port", &port, err);
+	if (rc != 0)
+		return rc;
+	rc = vsw_port_conf_validate(&port, err);
+	if (rc != 0)
+		return iovs_err_prefix(err, rc, "port %s", port.name);
+	if (snprintf(port.bridge, sizeof(port.bridge), "%s", bridge) >= (int)sizeof(port.bridge) ||
+	    iovsd_conf_find_bridge(d->conf, bridge) == NULL)
+		return iovs_errf(err, -ENOENT, "no bridge named %s", bridge);
+	if (iovsd_conf_find_port(d->conf, port.name) != NULL)
+		return iovs_errf(err, -EEXIST, "a port named %s already exists", port.name);
+
+	cand = conf_copy(d, err);
+	if (cand == NULL)
+		return -ENOMEM;
+	rc = iovsd_conf_add_port(cand, &port);
+	if (rc != 0) {
+		iovs_errf(err, rc, "cannot add port %s to the configuration: %s", port.name,
+			  rc == -ENOSPC ? "too many ports" : strerror(-rc));
+		goto out;
+	}
+	rc = iovsd_conf_validate(cand, err);
+	if (rc != 0)
+		goto out;
+	rc = vsw_port_add(d->sw, &port, err);
+	if (rc != 0) {
+		iovs_err_prefix(err, rc, "port %s", port.name);
+		goto out;
+	}
+	rc = commit(d, cand, err);
+	if (rc != 0)
+		vsw_port_del(d->sw, port.name, NULL);
+out:
+	free(cand);
+	return rc;
+}
+
+static const char *const name_args[] = {"name", NULL};
+
+static int
+cmd_port_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	const struct vsw_port_conf *cur;
+	struct vsw_port_conf saved;
+	struct iovsd_conf *cand;
+	const char *name;
+	bool running;
+	int rc;
+
+	(void)result;
+	rc = iovsd_ctl_arg_str(args, "name", false, &name, err);
+	if (rc != 0)
+		return rc;
+	cur = iovsd_conf_find_port(d->conf, name);
+	if (cur == NULL)
+		return iovs_errf(err, -ENOENT, "no port named %s", name);
+	saved = *cur;
+	cand = conf_copy(d, err);
+	if (cand == NULL)
+		return -ENOMEM;
+	iovsd_conf_del_port(cand, name);
+	running = iovsd_port_error(d, name) == NULL;
+	if (running) {
+		rc = vsw_port_del(d->sw, name, err);
+		if (rc != 0)
+			goto out;
+	}
+	rc = commit(d, cand, err);
+	if (rc != 0) {
+		struct iovs_err again = {{0}};
+
+		if (running && vsw_port_add(d->sw, &saved, &again) != 0)
+			LOG_ERR("port %s: could not reopen after a failed save: %s", name,
+				again.msg);
+		goto out;
+	}
+	iovsd_port_error_set(d, name, NULL);
+out:
+	free(cand);
+	return rc;
+}
+
+struct port_walk {
+	json_t *list;
+	const char *name; /* only this port, or all when NULL */
+};
+
+static json_t *
+port_stats_json(const struct vsw_port_info *pi)
+{
+	json_t *drops = json_object(), *rxqs = json_array();
+	unsigned r, q;
+
+	for (r = 0; r < VSW_DROP__MAX; r++)
+		json_object_set_new(drops, vsw_drop_reason_name(r),
+				    json_integer((json_int_t)pi->stats.drops[r]));
+	for (q = 0; q < pi->n_rxq; q++)
+		json_array_append_new(rxqs,
+				      json_pack("{s:i, s:i, s:I, s:I}", "queue", pi->rxq[q].qid,
+						"pmd_core", pi->rxq[q].pmd_lcore, "rx_packets",
+						(json_int_t)pi->rxq[q].rx_packets, "rx_bytes",
+						(json_int_t)pi->rxq[q].rx_bytes));
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "name", pi->conf.name, "rx_packets",
+			 (json_int_t)pi->stats.rx_packets, "rx_bytes",
+			 (json_int_t)pi->stats.rx_bytes, "tx_packets",
+			 (json_int_t)pi->stats.tx_packets, "tx_bytes",
+			 (json_int_t)pi->stats.tx_bytes, "drops", drops, "rxqs", rxqs);
+}
+
+static int
+port_visit(const struct vsw_port_info *pi, void *arg)
+{
+	struct port_walk *w = arg;
+	char mac[18];
+	json_t *o;
+
+	fmt_mac(pi->mac, mac, sizeof(mac));
+	o = iovsd_port_conf_to_json(&pi->conf);
+	json_object_set_new(o, "bridge", json_string(pi->conf.bridge));
+	json_object_set_new(o, "state", json_string(pi->link_up ? "up" : "down"));
+	json_object_set_new(o, "link_speed_mbps", json_integer(pi->link_speed_mbps));
+	json_object_set_new(o, "mac", json_string(mac));
+	json_object_set_new(o, "ethdev", json_integer(pi->eth_port_id));
+	json_array_append_new(w->list, o);
+	return 0;
+}
+
+/* Configured ports that failed to open are listed too, with their error. */
+static void
+list_failed_ports(struct iovsd *d, const char *bridge, json_t *list)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_port_errors; i++) {
+		const struct vsw_port_conf *pc =
+			iovsd_conf_find_port(d->conf, d->port_errors[i].name);
+		json_t *o;
+
+		if (pc == NULL || (bridge != NULL && strcmp(pc->bridge, bridge) != 0))
+			continue;
+		o = iovsd_port_conf_to_json(pc);
+		json_object_set_new(o, "bridge", json_string(pc->bridge));
+		json_object_set_new(o, "state", json_string("error"));
+		json_object_set_new(o, "error", json_string(d->port_errors[i].msg));
+		json_array_append_new(list, o);
+	}
+}
+
+static const char *const bridge_args[] = {"bridge", NULL};
+
+static int
+cmd_port_list(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	struct port_walk w = {.list = json_array()};
+	const char *bridge;
+	int rc;
+
+	rc = iovsd_ctl_arg_str(args, "bridge", true, &bridge, err);
+	if (rc == 0 && bridge != NULL && iovsd_conf_find_bridge(d->conf, bridge) == NULL)
+		rc = iovs_errf(err, -ENOENT, "no bridge named %s", bridge);
+	if (rc != 0) {
+		json_decref(w.list);
+		return rc;
+	}
+	vsw_port_foreach(d->sw, bridge, port_visit, &w);
+	list_failed_ports(d, bridge, w.list);
+	*result = json_pack("{s:o}", "ports", w.list);
+	return 0;
+}
+
+static int
+port_stats_visit(const struct vsw_port_info *pi, void *arg)
+{
+	struct port_walk *w = arg;
+
+	if (w->name == NULL || strcmp(pi->conf.name, w->name) == 0)
+		json_array_append_new(w->list, port_stats_json(pi));
+	return 0;
+}
+
+static int
+cmd_port_stats(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	struct port_walk w = {.list = json_array()};
+	const char *name;
+	int rc;
+
+	rc = iovsd_ctl_arg_str(args, "name", true, &name, err);
+	if (rc == 0 && name != NULL && iovsd_conf_find_port(d->conf, name) == NULL)
+		rc = iovs_errf(err, -ENOENT, "no port named %s", name);
+	if (rc == 0 && name != NULL && iovsd_port_error(d, name) != NULL)
+		rc = iovs_errf(err, -ENODEV, "port %s is not open: %s", name,
+			       iovsd_port_error(d, name));
+	if (rc != 0) {
+		json_decref(w.list);
+		return rc;
+	}
+	w.name = name;
+	vsw_port_foreach(d->sw, NULL, port_stats_visit, &w);
+	*result = json_pack("{s:o}", "ports", w.list);
+	return 0;
+}
+
+/* ---- PMDs, bridges, MAC tables ---- */
+
+static int
+pmd_visit(const struct vsw_pmd_info *pi, void *arg)
+{
+	uint64_t total = pi->busy_cycles + pi->idle_cycles;
+
+	json_array_append_new(
+		arg,
+		json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "core", pi->lcore,
+			  "rx_queues", pi->n_rxq, "iterations", (json_int_t)pi->iterations,
+			  "rx_packets", (json_int_t)pi->rx_packets, "busy_cycles",
+			  (json_int_t)pi->busy_cycles, "idle_cycles", (json_int_t)pi->idle_cycles,
+			  "tsc_hz", (json_int_t)pi->tsc_hz, "busy_pct",
+			  total ? 100.0 * (double)pi->busy_cycles / (double)total : 0.0,
+			  "busy_cycles_per_packet",
+			  pi->rx_packets ? (double)pi->busy_cycles / (double)pi->rx_packets : 0.0));
+	return 0;
+}
+
+static int
+cmd_pmd_stats(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	json_t *list = json_array();
+
+	(void)args;
+	(void)err;
+	vsw_pmd_foreach(d->sw, pmd_visit, list);
+	*result = json_pack("{s:o}", "pmds", list);
+	return 0;
+}
+
+struct bridge_walk {
+	struct iovsd *d;
+	json_t *list;
+};
+
+static int
+bridge_visit(const struct vsw_bridge_info *bi, void *arg)
+{
+	struct bridge_walk *bw = arg;
+	json_t *ports = json_array();
+	struct port_walk w = {.list = ports};
+
+	vsw_port_foreach(bw->d->sw, bi->conf.name, port_visit, &w);
+	list_failed_ports(bw->d, bi->conf.name, ports);
+	json_array_append_new(bw->list,
+			      json_pack("{s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:o}", "name",
+					bi->conf.name, "mac_table_size", bi->conf.mac_table_size,
+					"mac_aging_s", bi->conf.mac_aging_s, "fdb_entries",
+					bi->fdb_entries, "fdb_learned", (json_int_t)bi->fdb_learned,
+					"fdb_moved", (json_int_t)bi->fdb_moved, "fdb_evicted",
+					(json_int_t)bi->fdb_evicted, "fdb_aged",
+					(json_int_t)bi->fdb_aged, "ports", ports));
+	return 0;
+}
+
+static int
+cmd_show(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	json_t *bridges = json_array(), *pmds = json_array();
+	struct bridge_walk walk = {.d = d, .list = bridges};
+
+	(void)args;
+	(void)err;
+	vsw_bridge_foreach(d->sw, bridge_visit, &walk);
+	vsw_pmd_foreach(d->sw, pmd_visit, pmds);
+	*result = json_pack("{s:s, s:s, s:o, s:o}", "config", d->config_path, "run_dir", d->run_dir,
+			    "bridges", bridges, "pmds", pmds);
+	return 0;
+}
+
+static const char *const bridge_add_args[] = {"bridge", NULL};
+
+static int
+cmd_bridge_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	struct vsw_bridge_conf br;
+	struct iovsd_conf *cand;
+	int rc;
+
+	(void)result;
+	if (!json_is_object(json_object_get(args, "bridge")))
+		return iovs_errf(err, -EINVAL, "argument \"bridge\" must be an object");
+	rc = iovsd_bridge_conf_from_json(json_object_get(args, "bridge"), "bridge", &br, err);
+	if (rc != 0)
+		return rc;
+	if (d->conf->n_bridges >= VSW_MAX_BRIDGES)
+		return iovs_errf(err, -ENOSPC, "too many bridges (at most %d)", VSW_MAX_BRIDGES);
+	cand = conf_copy(d, err);
+	if (cand == NULL)
+		return -ENOMEM;
+	cand->bridges[cand->n_bridges++] = br;
+	rc = iovsd_conf_validate(cand, err);
+	if (rc == 0)
+		rc = vsw_bridge_add(d->sw, &br, err);
+	if (rc == 0) {
+		rc = commit(d, cand, err);
+		if (rc != 0)
+			vsw_bridge_del(d->sw, br.name, NULL);
+	}
+	free(cand);
+	return rc;
+}
+
+static int
+cmd_bridge_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	const struct vsw_bridge_conf *cur;
+	struct vsw_bridge_conf saved;
+	struct iovsd_conf *cand;
+	const char *name;
+	unsigned i;
+	int rc;
+
+	(void)result;
+	rc = iovsd_ctl_arg_str(args, "name", false, &name, err);
+	if (rc != 0)
+		return rc;
+	cur = iovsd_conf_find_bridge(d->conf, name);
+	if (cur == NULL)
+		return iovs_errf(err, -ENOENT, "no bridge named %s", name);
+	for (i = 0; i < d->conf->n_ports; i++)
+		if (strcmp(d->conf->ports[i].bridge, name) == 0)
+			return iovs_errf(err, -EBUSY, "bridge %s still has ports (%s, ...)", name,
+					 d->conf->ports[i].name);
+	saved = *cur;
+	cand = conf_copy(d, err);
+	if (cand == NULL)
+		return -ENOMEM;
+	i = (unsigned)(cur - d->conf->bridges);
+	memmove(&cand->bridges[i], &cand->bridges[i + 1],
+		(cand->n_bridges - i - 1) * sizeof(cand->bridges[0]));
+	cand->n_bridges--;
+	rc = vsw_bridge_del(d->sw, name, err);
+	if (rc == 0) {
+		rc = commit(d, cand, err);
+		if (rc != 0)
+			vsw_bridge_add(d->sw, &saved, NULL);
+	}
+	free(cand);
+	return rc;
+}
+
+static int
+fdb_visit(const struct vsw_fdb_entry_info *e, void *arg)
+{
+	char mac[18];
+
+	fmt_mac(e->mac, mac, sizeof(mac));
+	json_array_append_new(arg, json_pack("{s:s, s:i, s:s, s:i}", "mac", mac, "vlan", e->vlan,
+					     "port", e->port, "age_s", e->age_s));
+	return 0;
+}
+
+static int
+cmd_fdb_show(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	const char *bridge;
+	json_t *list;
+	int rc;
+
+	rc = iovsd_ctl_arg_str(args, "bridge", false, &bridge, err);
+	if (rc != 0)
+		return rc;
+	list = json_array();
+	rc = vsw_bridge_fdb_foreach(d->sw, bridge, fdb_visit, list, err);
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
+	}
+	*result = json_pack("{s:s, s:o}", "bridge", bridge, "entries", list);
+	return 0;
+}
+
+static int
+cmd_fdb_flush(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	const char *bridge;
+	int rc;
+
+	(void)result;
+	rc = iovsd_ctl_arg_str(args, "bridge", false, &bridge, err);
+	return rc != 0 ? rc : vsw_bridge_fdb_flush(d->sw, bridge, err);
+}
+
+static int
+cmd_config_dump(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	(void)args;
+	*result = iovsd_conf_to_json(d->conf);
+	return *result != NULL ? 0 : iovs_errf(err, -ENOMEM, "out of memory");
+}
+
+/* clang-format off */
+static const struct ctl_cmd commands[] = {
+	{"show",        cmd_show,        no_args,         false},
+	{"bridge.add",  cmd_bridge_add,  bridge_add_args, true},
+	{"bridge.del",  cmd_bridge_del,  name_args,       true},
+	{"port.add",    cmd_port_add,    port_add_args,   true},
+	{"port.del",    cmd_port_del,    name_args,       true},
+	{"port.list",   cmd_port_list,   bridge_args,     false},
+	{"port.stats",  cmd_port_stats,  name_args,       false},
+	{"pmd.stats",   cmd_pmd_stats,   no_args,         false},
+	{"fdb.show",    cmd_fdb_show,    bridge_args,     false},
+	{"fdb.flush",   cmd_fdb_flush,   bridge_args,     true},
+	{"config.dump", cmd_config_dump, no_args,         false},
+};
+/* clang-format on */
+
+char *
+iovsd_ctl_handle(struct iovsd *d, const char *line, size_t len)
+{
+	struct iovs_err err = {{0}};
+	struct iovsd_ctl_req req;
+	const struct ctl_cmd *cmd = NULL;
+	json_t *result = NULL;
+	unsigned i;
+	int rc;
+
+	rc = iovsd_ctl_req_parse(line, len, &req, &err);
+	if (rc != 0)
+		return iovsd_ctl_reply_err(iovs_err_str(&err, rc));
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, req.cmd) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		iovs_errf(&err, -EINVAL, "unknown command \"%s\"", req.cmd);
+		rc = -EINVAL;
+	} else {
+		rc = iovsd_ctl_args_check(req.args, cmd->args, &err);
+		if (rc == 0)
+			rc = cmd->fn(d, req.args, &result, &err);
+		if (rc != 0)
+			iovs_err_prefix(&err, rc, "%s", cmd->name);
+		if (cmd->changes && rc == 0)
+			LOG_INFO("%s: done", cmd->name);
+		else if (cmd->changes)
+			LOG_INFO("%s", iovs_err_str(&err, rc));
+	}
+	iovsd_ctl_req_fini(&req);
+	if (rc != 0) {
+		json_decref(result);
+		return iovsd_ctl_reply_err(iovs_err_str(&err, rc));
+	}
+	return iovsd_ctl_reply_ok(result);
+}

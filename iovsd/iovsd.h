@@ -1,0 +1,51 @@
+/* iovsd internals: the daemon's state, shared by main.c (start, apply, stop),
+ * ctl.c (the control socket) and ctl_cmds.c (what each request does).
+ * Everything here belongs to the control thread (the EAL main lcore). */
+#ifndef IOVSD_H
+#define IOVSD_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "vsw.h"
+
+#define IOVSD_MAX_CLIENTS     64
+#define IOVSD_DEFAULT_RUN_DIR "/run/iovs"
+
+struct iovsd_client;
+
+struct iovsd_port_error {
+	char name[VSW_NAME_MAX];
+	char msg[IOVS_ERR_MAX];
+};
+
+struct iovsd {
+	char run_dir[PATH_MAX];
+	char config_path[PATH_MAX];
+	char sock_path[PATH_MAX];
+	struct iovsd_conf *conf; /* what is configured and persisted */
+	struct vsw *sw;		 /* what runs */
+	int epoll_fd;
+	int listen_fd;
+	int signal_fd;
+	bool stop;
+	struct iovsd_client *clients[IOVSD_MAX_CLIENTS];
+	/* Configured ports that could not be opened (kept in the config). */
+	unsigned n_port_errors;
+	struct iovsd_port_error port_errors[VSW_MAX_PORTS];
+};
+
+/* ctl.c */
+int iovsd_ctl_open(struct iovsd *d, struct iovs_err *err);
+void iovsd_ctl_close(struct iovsd *d);
+void iovsd_ctl_event(struct iovsd *d, int fd, unsigned events);
+
+/* ctl_cmds.c: handles one request line and returns the reply line (malloc'd). */
+char *iovsd_ctl_handle(struct iovsd *d, const char *line, size_t len);
+
+/* main.c: a configured port that failed to open, or NULL. */
+const char *iovsd_port_error(const struct iovsd *d, const char *name);
+void iovsd_port_error_set(struct iovsd *d, const char *name, const char *msg);
+
+#endif
