@@ -1,0 +1,15 @@
+/* How iovsctl shows a reply's result to a human: one printer per view
+ * (args.h), each turning the JSON shapes of docs/control-protocol.md into
+ * tables (table.h). Missing keys print as "-", never fail. */
+#ifndef IOVSCTL_VIEWS_H
+#define IOVSCTL_VIEWS_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "args.h"
+
+/* Prints 'result' as 'view' asks, or as pretty JSON when 'json'. Returns 0 or -ENOMEM. */
+int iovsctl_view_print(enum iovsctl_view view, bool json, const json_t *result, FILE *f);
+
+#endif
