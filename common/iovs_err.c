@@ -47,3 +47,33 @@ iovs_err_str(const struct iovs_err *err, int rc)
 		return err->msg;
 	return strerror(rc < 0 ? -rc : rc);
 }
+
+const char *
+iovs_quote(const char *s, size_t max, char buf[IOVS_QUOTED_SIZE])
+{
+	size_t o = 0, i, n;
+	char one[8];
+
+	buf[o++] = '"';
+	for (i = 0; i < max && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			n = (size_t)snprintf(one, sizeof(one), "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			n = (size_t)snprintf(one, sizeof(one), "\\x%02x", c);
+		else
+			n = (size_t)snprintf(one, sizeof(one), "%c", c);
+		/* Keep room for '...', the closing quote and the NUL. */
+		if (o + n + 5 > IOVS_QUOTED_SIZE) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(buf + o, one, n);
+		o += n;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}

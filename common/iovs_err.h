@@ -29,6 +29,12 @@ int iovs_errf(struct iovs_err *err, int rc, const char *fmt, ...)
 int iovs_err_prefix(struct iovs_err *err, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Writes at most 'max' bytes of 's' in double quotes, for quoting a value a user
+ * or peer sent into a message: '"' and '\' escaped, other bytes outside
+ * printable ASCII as \xHH, long values cut with "...". Returns 'buf'. */
+#define IOVS_QUOTED_SIZE 64
+const char *iovs_quote(const char *s, size_t max, char buf[IOVS_QUOTED_SIZE]);
+
 /* The message, or strerror(-rc) when none was set. */
 const char *iovs_err_str(const struct iovs_err *err, int rc);
 

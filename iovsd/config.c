@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -28,7 +29,6 @@
 
 #define FILE_MAX       (16u << 20)
 #define WHERE_SIZE     64	      /* "bridges[15].ports[255]" and a key */
-#define QUOTED_SIZE    64	      /* a value quoted into a message */
 #define VLAN_LIST_SIZE (4096 * 5 + 1) /* each VID at most once, 4 digits and a separator */
 
 static const char *const top_keys[] = {"version", "control_core", "pmd_cores", "bridges", NULL};
@@ -38,37 +38,6 @@ static const char *const bridge_file_keys[] = {"name", "mac_table_size", "mac_ag
 static const char *const port_keys[] = {"name",	  "type",	 "iface",     "devargs",
 					"queues", "rxq_pmd",	 "vlan_mode", "tag",
 					"trunks", "native_vlan", NULL};
-
-/* Writes 's' in double quotes for a message: '"' and '\' escaped, bytes outside
- * printable ASCII as \xHH, cut with "..." beyond QUOTED_SIZE. Returns 'buf'. */
-static const char *
-quote(const char *s, char *buf)
-{
-	size_t o = 0, i, n;
-	char one[8];
-
-	buf[o++] = '"';
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			n = (size_t)snprintf(one, sizeof(one), "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			n = (size_t)snprintf(one, sizeof(one), "\\x%02x", c);
-		else
-			n = (size_t)snprintf(one, sizeof(one), "%c", c);
-		if (o + n + 5 > QUOTED_SIZE) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		memcpy(buf + o, one, n);
-		o += n;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
 
 /* Fills 'err' with "WHERE.KEY: message"; either part may be NULL or empty. */
 __attribute__((format(printf, 5, 6))) static int
@@ -129,7 +98,7 @@ json_kind(const json_t *v)
 static int
 check_keys(const json_t *obj, const char *where, const char *const keys[], struct iovs_err *err)
 {
-	char known[160] = "", q[QUOTED_SIZE];
+	char known[160] = "", q[IOVS_QUOTED_SIZE];
 	const char *key;
 	json_t *v;
 	size_t i;
@@ -143,7 +112,7 @@ check_keys(const json_t *obj, const char *where, const char *const keys[], struc
 			snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
 				 i != 0 ? ", " : "", keys[i]);
 		return path_errf(err, -EINVAL, where, NULL, "unknown key %s (known: %s)",
-				 quote(key, q), known);
+				 iovs_quote(key, SIZE_MAX, q), known);
 	}
 	return 0;
 }
@@ -189,7 +158,7 @@ get_string(const json_t *obj, const char *where, const char *key, char *dst, siz
 	   struct iovs_err *err)
 {
 	const json_t *v = json_object_get(obj, key);
-	char q[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE];
 	size_t len;
 
 	if (v == NULL)
@@ -201,7 +170,7 @@ get_string(const json_t *obj, const char *where, const char *key, char *dst, siz
 	if (len >= size)
 		return path_errf(err, -EINVAL, where, key,
 				 "%s is too long (%zu bytes, at most %zu)",
-				 quote(json_string_value(v), q), len, size - 1);
+				 iovs_quote(json_string_value(v), SIZE_MAX, q), len, size - 1);
 	memset(dst, 0, size);
 	memcpy(dst, json_string_value(v), len);
 	return 0;
@@ -212,7 +181,7 @@ port_ident_from_json(const json_t *obj, const char *where, struct vsw_port_conf 
 		     struct iovs_err *err)
 {
 	const json_t *type = json_object_get(obj, "type");
-	char q[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE];
 	int rc;
 
 	rc = require_key(obj, where, "name", err);
@@ -229,7 +198,7 @@ port_ident_from_json(const json_t *obj, const char *where, struct vsw_port_conf 
 		return path_errf(
 			err, -EINVAL, where, "type",
 			"%s is not a port type (tap, af_packet, af_xdp, null, ring, pci, dpdk)",
-			quote(json_string_value(type), q));
+			iovs_quote(json_string_value(type), SIZE_MAX, q));
 	rc = get_string(obj, where, "iface", port->iface, sizeof(port->iface), err);
 	if (rc == 0)
 		rc = get_string(obj, where, "iface", port->iface, sizeof(port->iface), err);
@@ -262,7 +231,7 @@ port_queues_from_json(const json_t *obj, const char *where, struct vsw_port_conf
 {
 	const json_t *pins = json_object_get(obj, "rxq_pmd");
 	json_int_t n = port->n_queues, pmd;
-	char sub[WHERE_SIZE], q[QUOTED_SIZE];
+	char sub[WHERE_SIZE], q[IOVS_QUOTED_SIZE];
 	const char *key;
 	json_t *v;
 	long qid;
@@ -282,7 +251,8 @@ port_queues_from_json(const json_t *obj, const char *where, struct vsw_port_conf
 		if (qid < 0 || qid >= port->n_queues)
 			return path_errf(err, -ERANGE, where, "rxq_pmd",
 					 "key %s is not a queue number 0..%u (queues is %u)",
-					 quote(key, q), port->n_queues - 1u, port->n_queues);
+					 iovs_quote(key, SIZE_MAX, q), port->n_queues - 1u,
+					 port->n_queues);
 		snprintf(sub, sizeof(sub), "rxq_pmd[\"%ld\"]", qid);
 		rc = int_from_json(v, where, sub, -1, LCORE_MAX, &pmd, err);
 		if (rc != 0)
@@ -298,7 +268,7 @@ port_vlan_from_json(const json_t *obj, const char *where, struct vsw_port_conf *
 {
 	const json_t *mode = json_object_get(obj, "vlan_mode"), *trunks;
 	json_int_t tag = 0, native = 0;
-	char q[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE];
 	int rc;
 
 	if (mode != NULL && !json_is_string(mode))
@@ -309,7 +279,7 @@ port_vlan_from_json(const json_t *obj, const char *where, struct vsw_port_conf *
 	else if (mode != NULL && strcmp(json_string_value(mode), "access") != 0)
 		return path_errf(err, -EINVAL, where, "vlan_mode",
 				 "%s is not a VLAN mode (access, trunk)",
-				 quote(json_string_value(mode), q));
+				 iovs_quote(json_string_value(mode), SIZE_MAX, q));
 
 	if (port->vlan.mode == VSW_VLAN_ACCESS) {
 		if (json_object_get(obj, "trunks") != NULL)

@@ -19,7 +19,6 @@
 #define MAC_TABLE_DEF 8192
 #define MAC_AGING_MAX 86400
 #define MAC_AGING_DEF 300
-#define QUOTED_SIZE   64 /* a value quoted into a message, cut beyond this */
 
 #define NAME_RULE   "1..31 characters of A-Z a-z 0-9 _ . -, not starting with - or ."
 #define IFNAME_RULE "1..15 printable ASCII characters, none of / : , = or space, not . or .."
@@ -52,39 +51,6 @@ vsw_port_type_parse(const char *name, enum vsw_port_type *type)
 	return -EINVAL;
 }
 
-/* Writes at most 'max' bytes of 's' in double quotes for a message: '"' and
- * '\' escaped, other bytes outside printable ASCII as \xHH, long values cut
- * with "...". Returns 'buf' (QUOTED_SIZE bytes). */
-static const char *
-quote(const char *s, size_t max, char *buf)
-{
-	size_t o = 0, i, n;
-	char one[8];
-
-	buf[o++] = '"';
-	for (i = 0; i < max && s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			n = (size_t)snprintf(one, sizeof(one), "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			n = (size_t)snprintf(one, sizeof(one), "\\x%02x", c);
-		else
-			n = (size_t)snprintf(one, sizeof(one), "%c", c);
-		/* Keep room for '...', the closing quote and the NUL. */
-		if (o + n + 5 > QUOTED_SIZE) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		memcpy(buf + o, one, n);
-		o += n;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
-}
-
 static bool
 is_alnum(char c)
 {
@@ -102,13 +68,13 @@ check_name(const char *field, const char *name, struct iovs_err *err)
 {
 	size_t len = strnlen(name, VSW_NAME_MAX), i;
 	bool ok = len >= 1 && len < VSW_NAME_MAX && name[0] != '-' && name[0] != '.';
-	char q[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE];
 
 	for (i = 0; ok && i < len; i++)
 		ok = is_alnum(name[i]) || name[i] == '_' || name[i] == '.' || name[i] == '-';
 	if (!ok)
 		return iovs_errf(err, -EINVAL, "%s %s is not valid: use " NAME_RULE, field,
-				 quote(name, len, q));
+				 iovs_quote(name, len, q));
 	return 0;
 }
 
@@ -147,14 +113,14 @@ check_iface(const struct vsw_port_conf *c, struct iovs_err *err)
 {
 	size_t len = strnlen(c->iface, sizeof(c->iface));
 	const char *type = vsw_port_type_name(c->type);
-	char q[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE];
 
 	if (!uses_iface(c->type)) {
 		if (len != 0)
 			return iovs_errf(err, -EINVAL,
 					 "iface %s is not allowed for %s ports (only tap, "
 					 "af_packet, af_xdp)",
-					 quote(c->iface, len, q), type);
+					 iovs_quote(c->iface, len, q), type);
 		return 0;
 	}
 	if (len == 0 && c->type != VSW_PORT_TAP)
@@ -164,11 +130,11 @@ check_iface(const struct vsw_port_conf *c, struct iovs_err *err)
 			err, -EINVAL,
 			"iface is empty and name %s is not a valid interface name (" IFNAME_RULE
 			"): set iface",
-			quote(c->name, sizeof(c->name), q));
+			iovs_quote(c->name, sizeof(c->name), q));
 	if (len != 0 && !is_ifname(c->iface, sizeof(c->iface)))
 		return iovs_errf(err, -EINVAL,
 				 "iface %s is not a valid interface name (" IFNAME_RULE ")",
-				 quote(c->iface, len, q));
+				 iovs_quote(c->iface, len, q));
 	return 0;
 }
 
@@ -244,7 +210,7 @@ static int
 check_devargs_args(const char *devargs, const char *args, struct iovs_err *err)
 {
 	const char *p = args, *item = args;
-	char q[QUOTED_SIZE], qi[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE], qi[IOVS_QUOTED_SIZE];
 	int depth;
 
 	while (*p == ',') {
@@ -271,7 +237,8 @@ check_devargs_args(const char *devargs, const char *args, struct iovs_err *err)
 	return 0;
 bad:
 	return iovs_errf(err, -EINVAL, "devargs %s: argument %s is not key=value",
-			 quote(devargs, VSW_DEVARGS_MAX, q), quote(item, strcspn(item, ","), qi));
+			 iovs_quote(devargs, VSW_DEVARGS_MAX, q),
+			 iovs_quote(item, strcspn(item, ","), qi));
 }
 
 static int
@@ -279,27 +246,27 @@ check_devargs(const struct vsw_port_conf *c, struct iovs_err *err)
 {
 	size_t len = strnlen(c->devargs, sizeof(c->devargs)), i, n;
 	const char *type = vsw_port_type_name(c->type);
-	char q[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE];
 	unsigned dev, fn;
 
 	if (!uses_devargs(c->type)) {
 		if (len != 0)
 			return iovs_errf(err, -EINVAL,
 					 "devargs %s is not allowed for %s ports (only pci, dpdk)",
-					 quote(c->devargs, len, q), type);
+					 iovs_quote(c->devargs, len, q), type);
 		return 0;
 	}
 	if (len == 0)
 		return iovs_errf(err, -EINVAL, "devargs is required for %s ports", type);
 	if (len >= sizeof(c->devargs))
 		return iovs_errf(err, -EINVAL, "devargs %s is too long (at most %zu characters)",
-				 quote(c->devargs, len, q), sizeof(c->devargs) - 1);
+				 iovs_quote(c->devargs, len, q), sizeof(c->devargs) - 1);
 	for (i = 0; i < len; i++) {
 		if (c->devargs[i] <= ' ' || c->devargs[i] >= 0x7f)
 			return iovs_errf(
 				err, -EINVAL,
 				"devargs %s: only printable ASCII without spaces is allowed",
-				quote(c->devargs, len, q));
+				iovs_quote(c->devargs, len, q));
 	}
 	if (c->type == VSW_PORT_PCI) {
 		n = pci_addr_len(c->devargs, &dev, &fn);
@@ -307,22 +274,22 @@ check_devargs(const struct vsw_port_conf *c, struct iovs_err *err)
 			return iovs_errf(err, -EINVAL,
 					 "devargs %s does not start with a PCI address "
 					 "DDDD:BB:DD.F or BB:DD.F (hex)",
-					 quote(c->devargs, len, q));
+					 iovs_quote(c->devargs, len, q));
 		if (dev > 0x1f)
 			return iovs_errf(err, -ERANGE,
 					 "devargs %s: PCI device %02x out of range 00..1f",
-					 quote(c->devargs, len, q), dev);
+					 iovs_quote(c->devargs, len, q), dev);
 		if (fn > 7)
 			return iovs_errf(err, -ERANGE,
 					 "devargs %s: PCI function %x out of range 0..7",
-					 quote(c->devargs, len, q), fn);
+					 iovs_quote(c->devargs, len, q), fn);
 	} else {
 		n = driver_len(c->devargs);
 		if (n == 0)
 			return iovs_errf(err, -EINVAL,
 					 "devargs %s does not start with a driver name net_NAME "
 					 "(A-Z a-z 0-9 _)",
-					 quote(c->devargs, len, q));
+					 iovs_quote(c->devargs, len, q));
 	}
 	return check_devargs_args(c->devargs, c->devargs + n, err);
 }
@@ -492,7 +459,7 @@ parse_vlan_item(const char *b, const char *e, struct vsw_vlan_conf *vlan, bool *
 		struct iovs_err *err)
 {
 	const char *p = b;
-	char q[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE];
 	long lo, hi, v;
 
 	if (e - b == 3 && memcmp(b, "all", 3) == 0) {
@@ -509,13 +476,14 @@ parse_vlan_item(const char *b, const char *e, struct vsw_vlan_conf *vlan, bool *
 	if (lo < 0 || hi < 0 || p != e)
 		return iovs_errf(err, -EINVAL,
 				 "VLAN list item %s: not a VLAN 0..%d, a range LOW-HIGH or all",
-				 quote(b, (size_t)(e - b), q), VID_MAX);
+				 iovs_quote(b, (size_t)(e - b), q), VID_MAX);
 	if (lo > VID_MAX || hi > VID_MAX)
 		return iovs_errf(err, -ERANGE, "VLAN list item %s: %ld out of range 0..%d",
-				 quote(b, (size_t)(e - b), q), lo > VID_MAX ? lo : hi, VID_MAX);
+				 iovs_quote(b, (size_t)(e - b), q), lo > VID_MAX ? lo : hi,
+				 VID_MAX);
 	if (lo > hi)
 		return iovs_errf(err, -EINVAL, "VLAN list item %s: range is backwards (%ld > %ld)",
-				 quote(b, (size_t)(e - b), q), lo, hi);
+				 iovs_quote(b, (size_t)(e - b), q), lo, hi);
 	for (v = lo; v <= hi; v++)
 		vlan->trunks[v / 64] |= 1ull << (v % 64);
 	return 0;
@@ -527,7 +495,7 @@ vsw_vlan_list_parse(const char *s, struct vsw_vlan_conf *vlan, struct iovs_err *
 	const char *item = s, *end, *b, *e;
 	unsigned n_items = 0;
 	bool all = false;
-	char q[QUOTED_SIZE];
+	char q[IOVS_QUOTED_SIZE];
 	int rc = 0;
 
 	memset(vlan->trunks, 0, sizeof(vlan->trunks));
@@ -546,7 +514,7 @@ vsw_vlan_list_parse(const char *s, struct vsw_vlan_conf *vlan, struct iovs_err *
 		}
 		if (b == e) {
 			rc = iovs_errf(err, -EINVAL, "VLAN list %s has an empty item",
-				       quote(s, strlen(s), q));
+				       iovs_quote(s, strlen(s), q));
 			break;
 		}
 		rc = parse_vlan_item(b, e, vlan, &all, err);
@@ -560,7 +528,7 @@ vsw_vlan_list_parse(const char *s, struct vsw_vlan_conf *vlan, struct iovs_err *
 	if (rc == 0 && all && n_items > 1)
 		rc = iovs_errf(err, -EINVAL,
 			       "VLAN list %s: all cannot be combined with other items",
-			       quote(s, strlen(s), q));
+			       iovs_quote(s, strlen(s), q));
 	if (rc != 0) {
 		memset(vlan->trunks, 0, sizeof(vlan->trunks));
 		return rc;
