@@ -45,7 +45,14 @@ ctl port add br0 r1 ring
 pmd_rxqs=$(ctl --json pmd stats | python3 -c "import json,sys; print(sum(p['rx_queues'] for p in json.load(sys.stdin)['pmds']))")
 [ "$pmd_rxqs" = 9 ] || fail "PMDs poll $pmd_rxqs rx queues, expected 9 (1+1+2+4+1)"
 ok "null port with 4 queues and ring port added: PMDs poll 9 rx queues"
+pmd_core=$(ctl --json pmd stats | python3 -c "import json,sys; print(json.load(sys.stdin)['pmds'][0]['core'])")
+ctl port add br0 n5 null --queues 2 --rxq-pmd "1:$pmd_core"
+core_of_q1=$(ctl --json port stats n5 | python3 -c "import json,sys; print(json.load(sys.stdin)['ports'][0]['rxqs'][1]['pmd_core'])")
+[ "$core_of_q1" = "$pmd_core" ] || fail "rx queue 1 of n5 is on core $core_of_q1, pinned to $pmd_core"
+ok "rx queue pinned with --rxq-pmd 1:$pmd_core is polled there"
+ctl_fails "runs no PMD|pmd" port add br0 n6 null --queues 2 --rxq-pmd "0:7"
 ctl port del n4
+ctl port del n5
 ctl port del r1
 pings iovs-xd 10.79.0.2 || fail "forwarding broken after null/ring ports came and went"
 ok "null and ring ports removed, forwarding intact"
