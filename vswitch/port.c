@@ -115,12 +115,11 @@ port_free(struct vsw_port *port)
 
 /* After the port left the snapshot: nothing on a PMD refers to it any more. */
 static void
-port_destroy(struct vsw *sw, struct vsw_port *port)
+port_destroy(struct vsw_port *port)
 {
 	vsw_fdb_flush_port(port->bridge->fdb, port->slot);
 	port->ops->close(port);
 	port->bridge->n_ports--;
-	(void)sw;
 	port_free(port);
 }
 
@@ -134,7 +133,7 @@ vsw_destroy(struct vsw *sw)
 	vsw_pmd_stop_all(sw);
 	for (i = 0; i < VSW_MAX_PORTS; i++) {
 		if (sw->ports[i] != NULL) {
-			port_destroy(sw, sw->ports[i]);
+			port_destroy(sw->ports[i]);
 			sw->ports[i] = NULL;
 		}
 	}
@@ -323,7 +322,7 @@ vsw_port_del(struct vsw *sw, const char *name, struct iovs_err *err)
 		sw->ports[port->slot] = port;
 		return iovs_errf(err, rc, "out of memory unpublishing port %s", name);
 	}
-	port_destroy(sw, port);
+	port_destroy(port);
 	LOG_INFO("port %s removed", name);
 	return 0;
 }
