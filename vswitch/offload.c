@@ -1,0 +1,697 @@
+/* Finishing pending offload work at an output (fast path): checksums in place,
+ * TSO/UFO through rte_gso or our copying segmenter, then per-segment header
+ * fixes. Producers of the work: vhost-user/vhu_net_hdr.c; callers: the PMD's
+ * tx path (pmd.c) and the vhost-user port before vhu_net_hdr_from_mbuf(). The
+ * byte-level checksum helpers mirror vhu_net_hdr.c's (the modules do not link
+ * each other). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_gso.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "offload.h"
+
+#define TX_OWN_MASK                                                                                \
+	(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM |                        \
+	 RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
+#define TX_WORK_MASK                                                                               \
+	(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG |                  \
+	 RTE_MBUF_F_TX_UDP_SEG)
+#define TX_SEG_MASK (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
+
+#define TCP_CSUM_OFF  offsetof(struct rte_tcp_hdr, cksum)
+#define UDP_CSUM_OFF  offsetof(struct rte_udp_hdr, dgram_cksum)
+#define TCP_SEQ_OFF   offsetof(struct rte_tcp_hdr, sent_seq)
+#define TCP_FLAGS_OFF offsetof(struct rte_tcp_hdr, tcp_flags)
+#define IP4_LEN_OFF   offsetof(struct rte_ipv4_hdr, total_length)
+#define IP4_ID_OFF    offsetof(struct rte_ipv4_hdr, packet_id)
+#define IP4_CSUM_OFF  offsetof(struct rte_ipv4_hdr, hdr_checksum)
+#define IP6_PLEN_OFF  offsetof(struct rte_ipv6_hdr, payload_len)
+#define IP4_HLEN_MIN  sizeof(struct rte_ipv4_hdr)
+#define IP4_HLEN_MAX  60
+#define IP6_HLEN      sizeof(struct rte_ipv6_hdr)
+#define UDP_HLEN      sizeof(struct rte_udp_hdr)
+
+uint32_t
+vsw_offload_caps_from_ethdev(uint64_t tx_offloads)
+{
+	const uint64_t tso4 = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			      RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	const uint64_t tso6 = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	uint32_t caps = 0;
+
+	if (tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+		caps |= VSW_OFFLOAD_IPV4_CKSUM;
+	if (tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
+		caps |= VSW_OFFLOAD_TCP_CKSUM;
+	if (tx_offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+		caps |= VSW_OFFLOAD_UDP_CKSUM;
+	if ((tx_offloads & tso4) == tso4)
+		caps |= VSW_OFFLOAD_TSO4;
+	if ((tx_offloads & tso6) == tso6)
+		caps |= VSW_OFFLOAD_TSO6;
+	if (tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		caps |= VSW_OFFLOAD_MULTI_SEG;
+	return caps;
+}
+
+int
+vsw_offload_ctx_init(struct vsw_offload_ctx *ctx, struct rte_mempool *direct,
+		     struct rte_mempool *indirect)
+{
+	if (ctx == NULL || direct == NULL || indirect == NULL)
+		return -EINVAL;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->gso.direct_pool = direct;
+	ctx->gso.indirect_pool = indirect;
+	ctx->gso.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_UDP_TSO;
+	ctx->gso.flag = 0; /* incrementing IPv4 ids, as Linux's GSO */
+	ctx->gso.gso_size = RTE_GSO_SEG_SIZE_MIN;
+	return 0;
+}
+
+void
+vsw_offload_ctx_fini(struct vsw_offload_ctx *ctx)
+{
+	if (ctx != NULL)
+		memset(ctx, 0, sizeof(*ctx));
+}
+
+/* ---- packet bytes and checksums ---- */
+
+static uint16_t
+csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Copies bytes [off, off + len) of 'm' to 'dst' (never a pointer into the
+ * packet: its alignment is the guest's). false beyond the packet. */
+static bool
+pkt_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *dst)
+{
+	const void *p = rte_pktmbuf_read(m, off, len, dst);
+
+	if (p == NULL)
+		return false;
+	if (p != dst)
+		memcpy(dst, p, len);
+	return true;
+}
+
+/* Copies 'len' bytes to offset 'off' of 'm', across segments. -ERANGE beyond
+ * the packet; -EROFS when a segment written is shared (indirect, external or
+ * referenced twice). */
+static int
+pkt_write(struct rte_mbuf *m, uint32_t off, const void *src, uint32_t len)
+{
+	const uint8_t *s = src;
+	struct rte_mbuf *seg = m;
+
+	if (off > rte_pktmbuf_pkt_len(m) || len > rte_pktmbuf_pkt_len(m) - off)
+		return -ERANGE;
+	while (seg != NULL && off >= seg->data_len) {
+		off -= seg->data_len;
+		seg = seg->next;
+	}
+	while (len > 0) {
+		uint32_t n;
+
+		if (seg == NULL)
+			return -ERANGE;
+		if (!RTE_MBUF_DIRECT(seg) || rte_mbuf_refcnt_read(seg) != 1)
+			return -EROFS;
+		n = RTE_MIN(len, (uint32_t)seg->data_len - off);
+		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, off), s, n);
+		s += n;
+		len -= n;
+		off = 0;
+		seg = seg->next;
+	}
+	return 0;
+}
+
+/* The ones'-complement sum of bytes [off, off + len) of 'm', folded, not
+ * complemented. Not rte_raw_cksum_mbuf(): DPDK 22.11's truncates a segment's
+ * 32-bit partial sum to 16 bits before swapping it when the segment starts at
+ * an odd offset of the range, which gives wrong sums over odd-length segments. */
+static int
+pkt_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t *out)
+{
+	const struct rte_mbuf *seg = m;
+	uint32_t done = 0;
+	uint64_t sum = 0;
+
+	if (off > rte_pktmbuf_pkt_len(m) || len > rte_pktmbuf_pkt_len(m) - off)
+		return -EINVAL;
+	while (seg != NULL && off >= seg->data_len) {
+		off -= seg->data_len;
+		seg = seg->next;
+	}
+	while (len > 0) {
+		uint32_t n;
+		uint16_t part;
+
+		if (seg == NULL)
+			return -EINVAL;
+		n = RTE_MIN(len, (uint32_t)seg->data_len - off);
+		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n);
+		/* bytes after an odd count pair the other way round */
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+		len -= n;
+		off = 0;
+		seg = seg->next;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	*out = csum_fold((uint32_t)sum);
+	return 0;
+}
+
+static int
+pkt_write16(struct rte_mbuf *m, uint32_t off, uint16_t v)
+{
+	return pkt_write(m, off, &v, sizeof(v));
+}
+
+/* The IP header an mbuf's metadata points at (a copy of its fixed part). */
+struct l3_view {
+	bool v4;
+	uint8_t proto;	 /* IPPROTO_TCP / IPPROTO_UDP per the L4 flags, else 0 */
+	uint32_t l3_off; /* = l2_len */
+	uint32_t l4_off; /* = l2_len + l3_len */
+	uint32_t ip_end; /* end of the IP datagram per its length field */
+	union {
+		struct rte_ipv4_hdr v4;
+		struct rte_ipv6_hdr v6;
+	} ip;
+};
+
+/* Reads the IP header that m's TX metadata locates and checks it against the
+ * data: the ethertype just before it, the version, the header length, the
+ * protocol, and the datagram inside the frame. -EINVAL when they disagree. */
+static int
+l3_from_meta(const struct rte_mbuf *m, struct l3_view *v)
+{
+	uint64_t ol = m->ol_flags;
+	uint32_t l2 = m->l2_len, l3 = m->l3_len;
+	uint8_t et[2];
+	size_t fixed;
+
+	v->v4 = (ol & RTE_MBUF_F_TX_IPV4) != 0;
+	if (v->v4 == ((ol & RTE_MBUF_F_TX_IPV6) != 0))
+		return -EINVAL;
+	fixed = v->v4 ? IP4_HLEN_MIN : IP6_HLEN;
+	if (l2 < RTE_ETHER_HDR_LEN || l3 < fixed || l2 + l3 > rte_pktmbuf_pkt_len(m))
+		return -EINVAL;
+	if (!pkt_read(m, l2 - 2, sizeof(et), et) ||
+	    (et[0] << 8 | et[1]) != (v->v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
+		return -EINVAL;
+	if (!pkt_read(m, l2, (uint32_t)fixed, &v->ip))
+		return -EINVAL;
+	v->l3_off = l2;
+	v->l4_off = l2 + l3;
+	switch (ol & RTE_MBUF_F_TX_L4_MASK) {
+	case RTE_MBUF_F_TX_TCP_CKSUM:
+		v->proto = IPPROTO_TCP;
+		break;
+	case RTE_MBUF_F_TX_UDP_CKSUM:
+		v->proto = IPPROTO_UDP;
+		break;
+	default:
+		v->proto = (ol & RTE_MBUF_F_TX_TCP_SEG)	  ? IPPROTO_TCP
+			   : (ol & RTE_MBUF_F_TX_UDP_SEG) ? IPPROTO_UDP
+							  : 0;
+	}
+	if (v->v4) {
+		if ((v->ip.v4.version_ihl >> 4) != 4 || rte_ipv4_hdr_len(&v->ip.v4) != l3)
+			return -EINVAL;
+		if (v->proto != 0 && v->ip.v4.next_proto_id != v->proto)
+			return -EINVAL;
+		v->ip_end = l2 + rte_be_to_cpu_16(v->ip.v4.total_length);
+	} else {
+		if ((rte_be_to_cpu_32(v->ip.v6.vtc_flow) >> 28) != 6)
+			return -EINVAL;
+		if (v->proto != 0 && l3 == IP6_HLEN && v->ip.v6.proto != v->proto)
+			return -EINVAL;
+		v->ip_end = l2 + (uint32_t)IP6_HLEN + rte_be_to_cpu_16(v->ip.v6.payload_len);
+	}
+	if (v->ip_end < v->l4_off || v->ip_end > rte_pktmbuf_pkt_len(m))
+		return -EINVAL;
+	return 0;
+}
+
+/* The pseudo-header sum (RFC 793 §3.1, RFC 768, RFC 8200 §8.1), folded, not
+ * complemented, for an L4 length of 'l4_len'. */
+static uint16_t
+phdr_sum(const struct l3_view *v, uint32_t l4_len)
+{
+	uint8_t b[40] = {0};
+
+	if (v->v4) {
+		memcpy(b, &v->ip.v4.src_addr, 8);
+		b[9] = v->proto;
+		b[10] = (uint8_t)(l4_len >> 8);
+		b[11] = (uint8_t)l4_len;
+		return rte_raw_cksum(b, 12);
+	}
+	memcpy(b, v->ip.v6.src_addr, 32);
+	b[32] = (uint8_t)(l4_len >> 24);
+	b[33] = (uint8_t)(l4_len >> 16);
+	b[34] = (uint8_t)(l4_len >> 8);
+	b[35] = (uint8_t)l4_len;
+	b[39] = v->proto;
+	return rte_raw_cksum(b, sizeof(b));
+}
+
+static uint32_t
+l4_csum_off(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF;
+}
+
+/* Computes the complete TCP/UDP checksum of the datagram [l4_off, ip_end) and
+ * stores it (whatever the field held before). */
+static int
+l4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
+{
+	uint32_t len = v->ip_end - v->l4_off;
+	uint32_t field = v->l4_off + l4_csum_off(v->proto);
+	uint16_t sum, c;
+	int rc;
+
+	if (v->proto == 0 || field + 2 > v->ip_end)
+		return -EINVAL;
+	rc = pkt_write16(m, field, 0);
+	if (rc != 0)
+		return rc;
+	if (pkt_sum(m, v->l4_off, len, &sum) != 0)
+		return -EINVAL;
+	c = (uint16_t)~csum_fold((uint32_t)sum + phdr_sum(v, len));
+	if (c == 0 && v->proto == IPPROTO_UDP)
+		c = 0xffff; /* RFC 768: 0 would mean "no checksum" */
+	return pkt_write16(m, field, c);
+}
+
+/* Writes the pseudo-header sum over 'l4_len' into the L4 checksum field. */
+static int
+l4_phdr_store(struct rte_mbuf *m, const struct l3_view *v, uint32_t l4_len)
+{
+	uint32_t field = v->l4_off + l4_csum_off(v->proto);
+
+	if (v->proto == 0 || field + 2 > v->ip_end)
+		return -EINVAL;
+	return pkt_write16(m, field, phdr_sum(v, l4_len));
+}
+
+static int
+ipv4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
+{
+	uint32_t hlen = v->l4_off - v->l3_off;
+	uint8_t buf[IP4_HLEN_MAX];
+
+	if (!v->v4 || hlen < IP4_HLEN_MIN || hlen > IP4_HLEN_MAX ||
+	    !pkt_read(m, v->l3_off, hlen, buf))
+		return -EINVAL;
+	buf[IP4_CSUM_OFF] = 0;
+	buf[IP4_CSUM_OFF + 1] = 0;
+	return pkt_write16(m, v->l3_off + IP4_CSUM_OFF, (uint16_t)~rte_raw_cksum(buf, hlen));
+}
+
+/* ---- checksums ---- */
+
+/* Does the pending checksum work of a packet without TSO/UFO that 'caps' does
+ * not cover, in place; leaves the rest as DPDK PMDs want it (IPv4 checksum
+ * field zeroed). Clears the TX metadata when nothing is left. */
+static int
+finish_csum(struct rte_mbuf *m, uint32_t caps)
+{
+	uint64_t ol = m->ol_flags;
+	uint64_t l4 = ol & RTE_MBUF_F_TX_L4_MASK;
+	struct l3_view v;
+	int rc;
+
+	if (!(ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK))) {
+		m->ol_flags &= ~TX_OWN_MASK;
+		return 0;
+	}
+	rc = l3_from_meta(m, &v);
+	if (rc != 0)
+		return rc;
+	if (ol & RTE_MBUF_F_TX_IP_CKSUM) {
+		if (caps & VSW_OFFLOAD_IPV4_CKSUM) {
+			rc = v.v4 ? pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0) : -EINVAL;
+		} else {
+			rc = ipv4_csum_sw(m, &v);
+			ol &= ~RTE_MBUF_F_TX_IP_CKSUM;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (l4 != 0) {
+		uint32_t cap;
+
+		if (l4 == RTE_MBUF_F_TX_TCP_CKSUM)
+			cap = VSW_OFFLOAD_TCP_CKSUM;
+		else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM)
+			cap = VSW_OFFLOAD_UDP_CKSUM;
+		else
+			return -EINVAL; /* SCTP is not part of the contract */
+		if (!(caps & cap)) {
+			rc = l4_csum_sw(m, &v);
+			if (rc != 0)
+				return rc;
+			ol &= ~RTE_MBUF_F_TX_L4_MASK;
+		} else if (v.l4_off + l4_csum_off(v.proto) + 2 > v.ip_end) {
+			return -EINVAL;
+		}
+	}
+	if (!(ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK)))
+		ol &= ~TX_OWN_MASK;
+	m->ol_flags = ol;
+	return 0;
+}
+
+/* ---- segmentation ---- */
+
+/* Appends bytes [off, off + len) of 'src' to the chain 'head' whose last
+ * segment is *tail, taking segments from 'mp' as the tail fills. */
+static int
+append(struct rte_mbuf *head, struct rte_mbuf **tail, struct rte_mempool *mp,
+       const struct rte_mbuf *src, uint32_t off, uint32_t len)
+{
+	while (len > 0) {
+		struct rte_mbuf *t = *tail;
+		uint32_t n = rte_pktmbuf_tailroom(t);
+		const void *p;
+		uint8_t *dst;
+
+		if (n == 0) {
+			struct rte_mbuf *nm;
+
+			if (head->nb_segs == RTE_MBUF_MAX_NB_SEGS)
+				return -ERANGE;
+			nm = rte_pktmbuf_alloc(mp);
+			if (nm == NULL)
+				return -ENOMEM;
+			if (rte_pktmbuf_tailroom(nm) == 0) { /* a pool without data room */
+				rte_pktmbuf_free(nm);
+				return -EINVAL;
+			}
+			t->next = nm;
+			head->nb_segs++;
+			*tail = nm;
+			continue;
+		}
+		n = RTE_MIN(n, len);
+		dst = rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len);
+		p = rte_pktmbuf_read(src, off, n, dst);
+		if (p == NULL)
+			return -EINVAL;
+		if (p != dst)
+			memcpy(dst, p, n);
+		t->data_len = (uint16_t)(t->data_len + n);
+		head->pkt_len += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The header fields of segment 'idx' of 'n' that segmentation changes: IP
+ * length and id, TCP sequence number, and PSH/FIN (last segment only). */
+static int
+patch_tcp_seg(struct rte_mbuf *s, const struct l3_view *v, uint32_t hdrs, uint32_t len,
+	      uint32_t seq, uint8_t flags, uint16_t id, bool last)
+{
+	rte_be32_t seq_be = rte_cpu_to_be_32(seq);
+	uint32_t l4_off = v->l4_off;
+	int rc;
+
+	if (v->v4) {
+		rc = pkt_write16(s, v->l3_off + IP4_LEN_OFF,
+				 rte_cpu_to_be_16((uint16_t)(hdrs - v->l3_off + len)));
+		if (rc == 0)
+			rc = pkt_write16(s, v->l3_off + IP4_ID_OFF, rte_cpu_to_be_16(id));
+	} else {
+		rc = pkt_write16(s, v->l3_off + IP6_PLEN_OFF,
+				 rte_cpu_to_be_16((uint16_t)(hdrs - v->l3_off - IP6_HLEN + len)));
+	}
+	if (rc == 0)
+		rc = pkt_write(s, l4_off + TCP_SEQ_OFF, &seq_be, sizeof(seq_be));
+	if (!last)
+		flags &= (uint8_t) ~(RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG);
+	if (rc == 0)
+		rc = pkt_write(s, l4_off + TCP_FLAGS_OFF, &flags, 1);
+	return rc;
+}
+
+/* Our TSO: each segment copied into fresh mbufs from 'mp' (one when headers +
+ * MSS fit its data room), for IPv6 (which rte_gso lacks), outputs without
+ * multi-segment support, and headers split across segments. */
+static int
+seg_copy(struct rte_mbuf *m, struct rte_mempool *mp, const struct l3_view *v, uint32_t hdrs,
+	 uint32_t mss, uint32_t n, struct rte_mbuf **out)
+{
+	uint32_t payload = rte_pktmbuf_pkt_len(m) - hdrs, seq, i;
+	uint16_t id = v->v4 ? rte_be_to_cpu_16(v->ip.v4.packet_id) : 0;
+	rte_be32_t seq_be;
+	uint8_t flags;
+	int rc = 0;
+
+	if (hdrs - v->l3_off + mss > UINT16_MAX)
+		return -ERANGE;
+	if (!pkt_read(m, v->l4_off + TCP_SEQ_OFF, sizeof(seq_be), &seq_be) ||
+	    !pkt_read(m, v->l4_off + TCP_FLAGS_OFF, 1, &flags))
+		return -EINVAL;
+	seq = rte_be_to_cpu_32(seq_be);
+	for (i = 0; i < n; i++) {
+		uint32_t off = i * mss, len = RTE_MIN(mss, payload - off);
+		struct rte_mbuf *s = rte_pktmbuf_alloc(mp), *tail = s;
+
+		if (s == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		out[i] = s;
+		rc = append(s, &tail, mp, m, 0, hdrs);
+		if (rc == 0)
+			rc = append(s, &tail, mp, m, hdrs + off, len);
+		if (rc != 0) {
+			i++;
+			break;
+		}
+		s->ol_flags |= m->ol_flags & (TX_OWN_MASK & ~TX_SEG_MASK);
+		s->tx_offload = m->tx_offload;
+		s->tso_segsz = 0;
+		s->packet_type = m->packet_type;
+		s->port = m->port;
+		rc = patch_tcp_seg(s, v, hdrs, len, seq + off, flags, (uint16_t)(id + i),
+				   i + 1 == n);
+		if (rc != 0) {
+			i++;
+			break;
+		}
+	}
+	if (rc == 0)
+		return (int)n;
+	while (i > 0)
+		rte_pktmbuf_free(out[--i]);
+	return rc;
+}
+
+/* rte_gso_segment() into segments of at most 'seg_size' bytes. */
+static int
+seg_gso(struct rte_mbuf *m, struct vsw_offload_ctx *ctx, uint32_t seg_size, struct rte_mbuf **out,
+	uint16_t max_out)
+{
+	uint64_t ol = m->ol_flags;
+	int n;
+
+	if (seg_size > UINT16_MAX)
+		return -ERANGE;
+	ctx->gso.gso_size = (uint16_t)seg_size;
+	n = rte_gso_segment(m, &ctx->gso, out, max_out);
+	if (n <= 0) {
+		m->ol_flags = ol; /* rte_gso drops the SEG flag before some refusals */
+		return n == 0 ? -EINVAL : n;
+	}
+	return n;
+}
+
+/* What segmentation leaves undone on segment 'idx': CWR after the first
+ * segment, then the checksums (the IPv4 header's always, since lengths and ids
+ * changed; TCP's with the segment's own pseudo-header). */
+static int
+finish_segment(struct rte_mbuf *s, uint32_t caps, bool tcp, uint32_t idx)
+{
+	struct l3_view v;
+	int rc;
+
+	s->tso_segsz = 0;
+	if (s->ol_flags & RTE_MBUF_F_TX_IPV4)
+		s->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	rc = l3_from_meta(s, &v);
+	if (rc != 0)
+		return rc;
+	if (tcp) {
+		if (idx > 0) {
+			uint32_t off = v.l4_off + TCP_FLAGS_OFF;
+			uint8_t f;
+
+			if (!pkt_read(s, off, 1, &f))
+				return -EINVAL;
+			f &= (uint8_t)~RTE_TCP_CWR_FLAG;
+			rc = pkt_write(s, off, &f, 1);
+			if (rc != 0)
+				return rc;
+		}
+		rc = l4_phdr_store(s, &v, v.ip_end - v.l4_off);
+		if (rc != 0)
+			return rc;
+	}
+	return finish_csum(s, caps);
+}
+
+/* A TSO/UFO packet that fits in one segment: a plain checksum request. */
+static int
+unsegment(struct rte_mbuf *m, const struct l3_view *v, uint32_t caps)
+{
+	int rc;
+
+	m->ol_flags &= ~TX_SEG_MASK;
+	m->tso_segsz = 0;
+	if (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) {
+		rc = l4_phdr_store(m, v, v->ip_end - v->l4_off);
+		if (rc != 0)
+			return rc;
+	}
+	return finish_csum(m, caps);
+}
+
+/* Cuts 'm' into 'n' segments of 'unit' bytes after 'hdrs' bytes of headers:
+ * rte_gso where it can (TCP/IPv4 with multi-segment output and headers in the
+ * first segment; UFO), our copying segmenter for the rest of TSO. */
+static int
+segment(struct rte_mbuf *m, uint32_t caps, struct vsw_offload_ctx *ctx, const struct l3_view *v,
+	uint32_t hdrs, uint32_t unit, uint32_t n, struct rte_mbuf **out, uint16_t max_out)
+{
+	int rc;
+
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		if (v->v4 && (caps & VSW_OFFLOAD_MULTI_SEG) && hdrs <= m->data_len &&
+		    hdrs + unit >= RTE_GSO_SEG_SIZE_MIN)
+			return seg_gso(m, ctx, hdrs + unit, out, max_out);
+		return seg_copy(m, ctx->gso.direct_pool, v, hdrs, unit, n, out);
+	}
+	if (!v->v4 || v->l4_off + UDP_HLEN > m->data_len)
+		return -ENOTSUP;
+	if (hdrs + unit < RTE_GSO_UDP_SEG_SIZE_MIN)
+		return -EINVAL;
+	/* Fragments cannot carry the datagram's checksum: compute it first. */
+	if (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) {
+		rc = l4_csum_sw(m, v);
+		if (rc != 0)
+			return rc;
+		m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	}
+	return seg_gso(m, ctx, hdrs + unit, out, max_out);
+}
+
+static int
+resolve_seg(struct rte_mbuf *m, uint32_t caps, struct vsw_offload_ctx *ctx, struct rte_mbuf **out,
+	    uint16_t max_out)
+{
+	uint64_t ol = m->ol_flags;
+	bool tcp = (ol & RTE_MBUF_F_TX_TCP_SEG) != 0;
+	uint32_t len = rte_pktmbuf_pkt_len(m), hdrs, unit, n, i;
+	uint8_t tcp_flags = 0;
+	struct l3_view v;
+	int rc;
+
+	if ((ol & TX_SEG_MASK) == TX_SEG_MASK || m->tso_segsz == 0)
+		return -EINVAL;
+	if (tcp && (ol & RTE_MBUF_F_TX_L4_MASK) != RTE_MBUF_F_TX_TCP_CKSUM)
+		return -EINVAL;
+	rc = l3_from_meta(m, &v);
+	if (rc != 0)
+		return rc;
+	hdrs = v.l4_off + (tcp ? m->l4_len : 0);
+	if (v.ip_end != len || (tcp && m->l4_len < sizeof(struct rte_tcp_hdr)) ||
+	    hdrs + (tcp ? 0 : UDP_HLEN) > len)
+		return -EINVAL;
+	if (tcp) {
+		if (!pkt_read(m, v.l4_off + TCP_FLAGS_OFF, 1, &tcp_flags))
+			return -EINVAL;
+	}
+	if ((caps & (tcp ? (v.v4 ? VSW_OFFLOAD_TSO4 : VSW_OFFLOAD_TSO6) : VSW_OFFLOAD_UFO)) &&
+	    !(tcp && (tcp_flags & RTE_TCP_CWR_FLAG) && !(caps & VSW_OFFLOAD_TSO_ECN))) {
+		if (v.v4 && (ol & RTE_MBUF_F_TX_IP_CKSUM)) {
+			rc = pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0);
+			if (rc != 0)
+				return rc;
+		}
+		out[0] = m;
+		return 1;
+	}
+	unit = tcp ? m->tso_segsz : (m->tso_segsz & ~7u);
+	if (unit == 0)
+		return -EINVAL;
+	n = (len - hdrs + unit - 1) / unit;
+	if (n <= 1) {
+		rc = unsegment(m, &v, caps);
+		if (rc != 0)
+			return rc;
+		out[0] = m;
+		return 1;
+	}
+	if (n > max_out)
+		return -ENOSPC;
+	rc = segment(m, caps, ctx, &v, hdrs, unit, n, out, max_out);
+	if (rc < 0)
+		return rc;
+	n = (uint32_t)rc;
+	for (i = 0; i < n; i++) {
+		rc = finish_segment(out[i], caps, tcp, i);
+		if (rc != 0) {
+			for (i = 0; i < n; i++)
+				rte_pktmbuf_free(out[i]);
+			return rc;
+		}
+	}
+	rte_pktmbuf_free(m);
+	return (int)n;
+}
+
+int
+vsw_offload_resolve(struct rte_mbuf *m, uint32_t caps, struct vsw_offload_ctx *ctx,
+		    struct rte_mbuf **out, uint16_t max_out)
+{
+	int rc;
+
+	if (unlikely(max_out == 0))
+		return -EINVAL;
+	if (likely(!(m->ol_flags & TX_WORK_MASK))) {
+		out[0] = m;
+		return 1;
+	}
+	if (m->ol_flags & TX_SEG_MASK)
+		return resolve_seg(m, caps, ctx, out, max_out);
+	rc = finish_csum(m, caps);
+	if (rc != 0)
+		return rc;
+	out[0] = m;
+	return 1;
+}
