@@ -11,12 +11,14 @@
 #include <string.h>
 
 #define MAX_POS	 3
-#define MAX_OPTS 8
+#define MAX_OPTS 12
 
 enum val_kind {
 	VAL_STR,
 	VAL_INT,     /* a non-negative decimal integer */
 	VAL_RXQ_MAP, /* "Q:CORE,..." → {"Q": CORE, ...} */
+	VAL_TRUE,    /* a flag without a value: true */
+	VAL_FALSE,   /* a flag without a value: false ("--no-learning") */
 };
 
 /* A positional argument (a string) and where it goes: args[key], or
@@ -58,6 +60,8 @@ static const struct opt_spec bridge_add_opts[] = {
 	 .help = "learned MAC addresses at most"},
 	{"--mac-aging", "S", VAL_INT, "bridge", "mac_aging_s",
 	 .help = "seconds before an idle MAC address is forgotten"},
+	{"--no-learning", "", VAL_FALSE, "bridge", "learning",
+	 .help = "a hub: flood every frame to every other port"},
 	{NULL},
 };
 
@@ -66,6 +70,10 @@ static const struct opt_spec port_add_opts[] = {
 	 .help = "kernel interface (tap, af_packet, af_xdp)"},
 	{"--devargs", "STR", VAL_STR, "port", "devargs",
 	 .help = "DPDK device arguments (pci, dpdk)"},
+	{"--socket", "PATH", VAL_STR, "port", "socket",
+	 .help = "vhost-user: the unix socket (iovsd listens on it)"},
+	{"--client", "", VAL_TRUE, "port", "client", .needs = "--socket",
+	 .help = "vhost-user: connect to the socket (the front-end listens)"},
 	{"--queues", "N", VAL_INT, "port", "queues", .help = "rx and tx queues"},
 	{"--rxq-pmd", "Q:CORE[,Q:CORE...]", VAL_RXQ_MAP, "port", "rxq_pmd",
 	 .help = "pin rx queue Q to the PMD thread on CORE"},
@@ -100,7 +108,7 @@ static const struct iovsctl_verb verbs[] = {
 	 .n_pos = 3, .min_pos = 3,
 	 .pos = {{"BRIDGE", NULL, "bridge"}, {"NAME", "port", "name"}, {"TYPE", "port", "type"}},
 	 .opts = port_add_opts,
-	 .notes = "TYPE is one of tap, af_packet, af_xdp, null, ring, pci, dpdk."},
+	 .notes = "TYPE is one of tap, af_packet, af_xdp, null, ring, pci, dpdk, vhost-user."},
 	{.group = "port", .name = "del", .cmd = "port.del",
 	 .summary = "delete a port",
 	 .n_pos = 1, .min_pos = 1, .pos = {{"NAME", NULL, "name"}}},
@@ -196,18 +204,24 @@ set_global(struct iovsctl_cmdline *cl, int g, const char *val)
 }
 
 /* One option at argv[*i], with its value "--opt=V" or "--opt V" (then *i moves on).
- * Global options are accepted before and after the verb. */
+ * Global options are accepted before and after the verb; after it, the verb's
+ * own option of the same name wins ("port add ... --socket PATH" is the
+ * vhost-user socket; the control socket's --socket goes before the verb). */
 static int
 scan_option(struct scan *s, int argc, char *const argv[], int *i, struct iovs_err *err)
 {
 	const char *arg = argv[*i], *eq = strchr(arg, '='), *val = NULL;
 	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
 	const struct iovsctl_verb *v = s->cl->verb;
-	int g = find_global(arg, len), k = g < 0 ? find_opt(v, arg, len) : -1;
+	int k = find_opt(v, arg, len), g = k < 0 ? find_global(arg, len) : -1;
 
 	if (g < 0 && k < 0)
 		return iovs_errf(err, -EINVAL, "unknown option %.*s", (int)len, arg);
-	if (k >= 0 || globals[g].valued) {
+	if (k >= 0 && (v->opts[k].kind == VAL_TRUE || v->opts[k].kind == VAL_FALSE)) {
+		if (eq != NULL)
+			return iovs_errf(err, -EINVAL, "%.*s takes no value", (int)len, arg);
+		val = "";
+	} else if (k >= 0 || globals[g].valued) {
 		if (eq == NULL && *i + 1 >= argc)
 			return iovs_errf(err, -EINVAL, "%.*s needs a value", (int)len, arg);
 		val = eq ? eq + 1 : argv[++*i];
@@ -390,6 +404,10 @@ value_json(const struct opt_spec *o, const char *val, json_t **out, struct iovs_
 		return int_json(o->name, val, out, err);
 	case VAL_RXQ_MAP:
 		return rxq_map_json(o->name, val, out, err);
+	case VAL_TRUE:
+	case VAL_FALSE:
+		*out = json_boolean(o->kind == VAL_TRUE);
+		return 0;
 	case VAL_STR:
 		break;
 	}
@@ -515,8 +533,8 @@ synopsis(const struct iovsctl_verb *v, bool full, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, i < v->min_pos ? " %s" : " [%s]",
 				      v->pos[i].name);
 	for (i = 0; full && v->opts != NULL && v->opts[i].name != NULL && n < size; i++)
-		n += (size_t)snprintf(buf + n, size - n, " [%s %s]", v->opts[i].name,
-				      v->opts[i].metavar);
+		n += (size_t)snprintf(buf + n, size - n, " [%s%s%s]", v->opts[i].name,
+				      v->opts[i].metavar[0] ? " " : "", v->opts[i].metavar);
 	if (!full && v->opts != NULL && n < size)
 		snprintf(buf + n, size - n, " [OPTIONS]");
 }

@@ -99,6 +99,10 @@ test_show_and_bridges(void **state)
 		 "{\"cmd\": \"bridge.add\", \"args\": {\"bridge\": {\"name\": \"br1\", "
 		 "\"mac_aging_s\": 0}}}",
 		 IOVSCTL_VIEW_NONE},
+		{ARGV("bridge", "add", "hub", "--no-learning"),
+		 "{\"cmd\": \"bridge.add\", \"args\": {\"bridge\": {\"name\": \"hub\", "
+		 "\"learning\": false}}}",
+		 IOVSCTL_VIEW_NONE},
 		{ARGV("bridge", "del", "br1"),
 		 "{\"cmd\": \"bridge.del\", \"args\": {\"name\": \"br1\"}}", IOVSCTL_VIEW_NONE},
 	};
@@ -113,6 +117,13 @@ static void
 test_port_add(void **state)
 {
 	const struct ok_case cases[] = {
+		/* After the verb, --socket is the port's; before it, the control socket. */
+		{ARGV("port", "add", "br0", "vm1", "vhost-user", "--socket", "/run/vm1.sock",
+		      "--client", "--queues", "4"),
+		 "{\"cmd\": \"port.add\", \"args\": {\"bridge\": \"br0\", \"port\": {\"name\": "
+		 "\"vm1\", \"type\": \"vhost-user\", \"socket\": \"/run/vm1.sock\", "
+		 "\"client\": true, \"queues\": 4}}}",
+		 IOVSCTL_VIEW_NONE},
 		{ARGV("port", "add", "br0", "p1", "tap"),
 		 "{\"cmd\": \"port.add\", \"args\": {\"bridge\": \"br0\", "
 		 "\"port\": {\"name\": \"p1\", \"type\": \"tap\"}}}",
@@ -279,6 +290,10 @@ test_option_errors(void **state)
 		{ARGV("port", "add", "br0", "p1", "tap", "--queues"), "--queues needs a value"},
 		{ARGV("show", "--run-dir"), "--run-dir needs a value"},
 		{ARGV("show", "--json=yes"), "--json takes no value"},
+		{ARGV("port", "add", "br0", "v", "vhost-user", "--socket", "/s", "--client=1"),
+		 "--client takes no value"},
+		{ARGV("port", "add", "br0", "v", "vhost-user", "--client"),
+		 "--client needs --socket"},
 		{ARGV("port", "add", "br0", "p1", "tap", "--queues", "1", "--queues=2"),
 		 "--queues given twice"},
 		{ARGV("port", "add", "br0", "p1", "tap", "--access", "10", "--trunk", "20"),

@@ -141,10 +141,20 @@ port_row(struct iovsctl_table *t, const json_t *p, bool list)
 	cell_str(&c, port_vlan(p, vlan, sizeof(vlan)));
 	if (list)
 		cell_str(&c, str_of(p, "mac"));
-	cell_str(&c, str_of(p, "iface") ?: str_of(p, "devargs"));
+	cell_str(&c, str_of(p, "iface") ?: str_of(p, "devargs") ?: str_of(p, "socket"));
 	rc = iovsctl_table_row(t, c.v);
 	if (rc == 0 && str_of(p, "state") && strcmp(str_of(p, "state"), "error") == 0)
 		rc = iovsctl_table_note(t, "  error: %s", str_of(p, "error") ?: "-");
+	if (rc == 0 && list && json_is_object(json_object_get(p, "vhost"))) {
+		const json_t *v = json_object_get(p, "vhost");
+
+		rc = iovsctl_table_note(t, "  vhost-user %s: %s, %lld queue pair(s) in use",
+					json_is_true(json_object_get(p, "client")) ? "client"
+										   : "server",
+					str_of(v, "state") ?: "-", int_of(v, "queues_in_use"));
+		if (rc == 0)
+			rc = iovsctl_table_note(t, "  features: %s", str_of(v, "features") ?: "-");
+	}
 	return rc;
 }
 
@@ -152,7 +162,7 @@ static int
 view_ports(const json_t *result, FILE *f)
 {
 	static const char *const hdr[] = {
-		"NAME", "BRIDGE", "TYPE", "STATE", "QUEUES", "VLAN", "MAC", "IFACE/DEVARGS",
+		"NAME", "BRIDGE", "TYPE", "STATE", "QUEUES", "VLAN", "MAC", "IFACE/DEVARGS/SOCKET",
 	};
 
 	return print_rows(hdr, N_OF(hdr), array_of(result, "ports"), port_row, true, f, "");
@@ -206,6 +216,21 @@ port_stats_row(struct iovsctl_table *t, const json_t *p, bool unused)
 
 		rc = iovsctl_table_note(t, "  rxq %lld on core %lld: %lld pkts", int_of(q, "queue"),
 					int_of(q, "pmd_core"), int_of(q, "rx_packets"));
+	}
+	rxqs = json_object_get(p, "queues"); /* vhost-user queue pairs */
+	for (i = 0; rc == 0 && i < json_array_size(rxqs); i++) {
+		const json_t *q = json_array_get(rxqs, i);
+
+		sum = drops_sum(json_object_get(q, "drops"), drops, sizeof(drops));
+		rc = iovsctl_table_note(
+			t,
+			"  queue pair %lld: guest tx %s rx %s, from guest %lld pkts, "
+			"to guest %lld pkts, %lld interrupts%s%s",
+			int_of(q, "queue"),
+			json_is_true(json_object_get(q, "rx_up")) ? "up" : "down",
+			json_is_true(json_object_get(q, "tx_up")) ? "up" : "down",
+			int_of(q, "rx_packets"), int_of(q, "tx_packets"), int_of(q, "interrupts"),
+			sum ? ", drops:" : "", drops);
 	}
 	return rc;
 }

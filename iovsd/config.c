@@ -32,11 +32,12 @@
 #define VLAN_LIST_SIZE (4096 * 5 + 1) /* each VID at most once, 4 digits and a separator */
 
 static const char *const top_keys[] = {"version", "control_core", "pmd_cores", "bridges", NULL};
-static const char *const bridge_keys[] = {"name", "mac_table_size", "mac_aging_s", NULL};
-static const char *const bridge_file_keys[] = {"name", "mac_table_size", "mac_aging_s", "ports",
-					       NULL};
-static const char *const port_keys[] = {"name",	  "type",	 "iface",     "devargs",
-					"queues", "rxq_pmd",	 "vlan_mode", "tag",
+static const char *const bridge_keys[] = {"name", "mac_table_size", "mac_aging_s", "learning",
+					  NULL};
+static const char *const bridge_file_keys[] = {"name",	   "mac_table_size", "mac_aging_s",
+					       "learning", "ports",	     NULL};
+static const char *const port_keys[] = {"name",	  "type",	 "iface",   "devargs",	 "socket",
+					"client", "queues",	 "rxq_pmd", "vlan_mode", "tag",
 					"trunks", "native_vlan", NULL};
 
 /* Fills 'err' with "WHERE.KEY: message"; either part may be NULL or empty. */
@@ -177,6 +178,20 @@ get_string(const json_t *obj, const char *where, const char *key, char *dst, siz
 }
 
 static int
+get_bool(const json_t *obj, const char *where, const char *key, bool *dst, struct iovs_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return path_errf(err, -EINVAL, where, key, "expected true or false, not %s",
+				 json_kind(v));
+	*dst = json_is_true(v);
+	return 0;
+}
+
+static int
 port_ident_from_json(const json_t *obj, const char *where, struct vsw_port_conf *port,
 		     struct iovs_err *err)
 {
@@ -197,13 +212,18 @@ port_ident_from_json(const json_t *obj, const char *where, struct vsw_port_conf 
 	if (vsw_port_type_parse(json_string_value(type), &port->type) != 0)
 		return path_errf(
 			err, -EINVAL, where, "type",
-			"%s is not a port type (tap, af_packet, af_xdp, null, ring, pci, dpdk)",
+			"%s is not a port type (tap, af_packet, af_xdp, null, ring, pci, dpdk, "
+			"vhost-user)",
 			iovs_quote(json_string_value(type), SIZE_MAX, q));
 	rc = get_string(obj, where, "iface", port->iface, sizeof(port->iface), err);
 	if (rc == 0)
 		rc = get_string(obj, where, "iface", port->iface, sizeof(port->iface), err);
 	if (rc == 0)
 		rc = get_string(obj, where, "devargs", port->devargs, sizeof(port->devargs), err);
+	if (rc == 0)
+		rc = get_string(obj, where, "socket", port->socket, sizeof(port->socket), err);
+	if (rc == 0)
+		rc = get_bool(obj, where, "client", &port->client, err);
 	return rc;
 }
 
@@ -338,6 +358,7 @@ bridge_from_json(const json_t *obj, const char *where, bool in_file, struct vsw_
 		 struct iovs_err *err)
 {
 	json_int_t size = 0, aging = 0;
+	bool learning = true;
 	int rc;
 
 	vsw_bridge_conf_init(bridge);
@@ -356,6 +377,9 @@ bridge_from_json(const json_t *obj, const char *where, bool in_file, struct vsw_
 			     err);
 	if (rc == 0)
 		rc = get_int(obj, where, "mac_aging_s", 1, MAC_AGING_MAX, &aging, err);
+	if (rc == 0)
+		rc = get_bool(obj, where, "learning", &learning, err);
+	bridge->no_learning = !learning;
 	bridge->mac_table_size = (uint32_t)size;
 	bridge->mac_aging_s = (uint32_t)aging;
 	return rc;
@@ -712,6 +736,11 @@ iovsd_port_conf_to_json(const struct vsw_port_conf *p)
 		rc |= json_object_set_new(
 			o, "devargs",
 			json_stringn(p->devargs, strnlen(p->devargs, VSW_DEVARGS_MAX)));
+	if (p->socket[0] != '\0')
+		rc |= json_object_set_new(
+			o, "socket", json_stringn(p->socket, strnlen(p->socket, VSW_PATH_MAX)));
+	if (p->type == VSW_PORT_VHOST_USER)
+		rc |= json_object_set_new(o, "client", json_boolean(p->client));
 	rc |= json_object_set_new(o, "queues", json_integer(p->n_queues));
 	for (q = 0; q < VSW_MAX_QUEUES; q++) {
 		char key[8];
@@ -754,6 +783,8 @@ bridge_to_json(const struct iovsd_conf *conf, const struct vsw_bridge_conf *b)
 	rc |= json_object_set_new(o, "name", json_stringn(b->name, strnlen(b->name, VSW_NAME_MAX)));
 	rc |= json_object_set_new(o, "mac_table_size", json_integer(b->mac_table_size));
 	rc |= json_object_set_new(o, "mac_aging_s", json_integer(b->mac_aging_s));
+	if (b->no_learning)
+		rc |= json_object_set_new(o, "learning", json_false());
 	for (i = 0; i < conf->n_ports && i < VSW_MAX_PORTS; i++)
 		if (strncmp(conf->ports[i].bridge, b->name, VSW_NAME_MAX) == 0)
 			rc |= json_array_append_new(ports,

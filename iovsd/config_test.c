@@ -156,6 +156,7 @@ assert_conf_equal(const struct iovsd_conf *x, const struct iovsd_conf *y)
 		assert_string_equal(x->bridges[i].name, y->bridges[i].name);
 		assert_int_equal(x->bridges[i].mac_table_size, y->bridges[i].mac_table_size);
 		assert_int_equal(x->bridges[i].mac_aging_s, y->bridges[i].mac_aging_s);
+		assert_int_equal(x->bridges[i].no_learning, y->bridges[i].no_learning);
 	}
 	assert_int_equal(x->n_ports, y->n_ports);
 	for (i = 0; i < x->n_ports; i++) {
@@ -166,6 +167,8 @@ assert_conf_equal(const struct iovsd_conf *x, const struct iovsd_conf *y)
 		assert_int_equal(p->type, q->type);
 		assert_string_equal(p->iface, q->iface);
 		assert_string_equal(p->devargs, q->devargs);
+		assert_string_equal(p->socket, q->socket);
+		assert_int_equal(p->client, q->client);
 		assert_int_equal(p->n_queues, q->n_queues);
 		assert_memory_equal(p->rxq_pmd, q->rxq_pmd, sizeof(p->rxq_pmd));
 		assert_int_equal(p->vlan.mode, q->vlan.mode);
@@ -810,6 +813,36 @@ test_edits(void **state)
 	assert_canonical_round_trip(c, &f->b);
 }
 
+/* vhost-user ports and hub bridges: parsed, refused when wrong, round-tripped. */
+static void
+test_vhost_user_and_hub(void **state)
+{
+	struct fixture *f = *state;
+	static const char doc[] =
+		"{\"bridges\": [{\"name\": \"hub\", \"learning\": false, \"ports\": ["
+		"{\"name\": \"vm1\", \"type\": \"vhost-user\", \"socket\": \"/run/vm1.sock\"},"
+		"{\"name\": \"vm2\", \"type\": \"vhost-user\", \"socket\": \"/run/vm2.sock\", "
+		"\"client\": true, \"queues\": 4}]}]}";
+
+	parse_ok(f, doc, &f->a);
+	assert_true(f->a.bridges[0].no_learning);
+	assert_int_equal(f->a.ports[0].type, VSW_PORT_VHOST_USER);
+	assert_string_equal(f->a.ports[0].socket, "/run/vm1.sock");
+	assert_false(f->a.ports[0].client);
+	assert_true(f->a.ports[1].client);
+	assert_int_equal(f->a.ports[1].n_queues, 4);
+	assert_canonical_round_trip(&f->a, &f->b);
+
+	parse_err(f, doc_with_ports("{\"name\": \"v\", \"type\": \"vhost-user\"}"),
+		  "bridges[0].ports[0]: socket is required for vhost-user ports");
+	parse_err(f,
+		  doc_with_ports("{\"name\": \"v\", \"type\": \"vhost-user\", "
+				 "\"socket\": \"/s\", \"client\": \"yes\"}"),
+		  "bridges[0].ports[0].client: expected true or false, not a string");
+	parse_err(f, "{\"bridges\": [{\"name\": \"b\", \"learning\": 1}]}",
+		  "bridges[0].learning: expected true or false");
+}
+
 static void
 test_save_load(void **state)
 {
@@ -985,6 +1018,7 @@ main(void)
 		T(test_port_json),
 		T(test_bridge_json),
 		T(test_edits),
+		T(test_vhost_user_and_hub),
 		T(test_save_load),
 		T(test_load_errors),
 		T(test_save_errors),

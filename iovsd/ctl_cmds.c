@@ -12,6 +12,7 @@
 #include "ctl_proto.h"
 #include "iovs_log.h"
 #include "iovsd.h"
+#include "vhu.h"
 
 typedef int (*cmd_fn)(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err);
 
@@ -160,10 +161,49 @@ struct port_walk {
 	const char *name; /* only this port, or all when NULL */
 };
 
+/* vhost-user ports: each queue pair's state, counters and drops by reason. */
+static json_t *
+queues_json(const struct vsw_port_info *pi)
+{
+	json_t *list = json_array();
+	unsigned q, r;
+
+	for (q = 0; q < pi->n_queue_info; q++) {
+		const struct vsw_queue_info *qi = &pi->queue[q];
+		json_t *drops = json_object();
+
+		for (r = 0; r < VSW_QUEUE_DROP__MAX; r++)
+			json_object_set_new(drops, vsw_queue_drop_name(r),
+					    json_integer((json_int_t)qi->drops[r]));
+		json_array_append_new(list,
+				      json_pack("{s:i, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:o}",
+						"queue", q, "rx_up", qi->rx_up, "tx_up", qi->tx_up,
+						"rx_packets", (json_int_t)qi->rx_packets,
+						"rx_bytes", (json_int_t)qi->rx_bytes, "tx_packets",
+						(json_int_t)qi->tx_packets, "tx_bytes",
+						(json_int_t)qi->tx_bytes, "interrupts",
+						(json_int_t)qi->interrupts, "drops", drops));
+	}
+	return list;
+}
+
+/* vhost-user ports: the connection and what the guest negotiated. */
+static json_t *
+vhost_json(const struct vsw_port_info *pi)
+{
+	char features[512], pf[32];
+
+	vhu_features_format(pi->features, features, sizeof(features));
+	snprintf(pf, sizeof(pf), "0x%llx", (unsigned long long)pi->protocol_features);
+	return json_pack("{s:s, s:s, s:s, s:i, s:i}", "state", pi->state, "features", features,
+			 "protocol_features", pf, "guest_mtu", pi->guest_mtu, "queues_in_use",
+			 pi->n_guest_queues);
+}
+
 static json_t *
 port_stats_json(const struct vsw_port_info *pi)
 {
-	json_t *drops = json_object(), *rxqs = json_array();
+	json_t *drops = json_object(), *rxqs = json_array(), *o;
 	unsigned r, q;
 
 	for (r = 0; r < VSW_DROP__MAX; r++)
@@ -175,11 +215,13 @@ port_stats_json(const struct vsw_port_info *pi)
 						"pmd_core", pi->rxq[q].pmd_lcore, "rx_packets",
 						(json_int_t)pi->rxq[q].rx_packets, "rx_bytes",
 						(json_int_t)pi->rxq[q].rx_bytes));
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "name", pi->conf.name, "rx_packets",
-			 (json_int_t)pi->stats.rx_packets, "rx_bytes",
-			 (json_int_t)pi->stats.rx_bytes, "tx_packets",
-			 (json_int_t)pi->stats.tx_packets, "tx_bytes",
-			 (json_int_t)pi->stats.tx_bytes, "drops", drops, "rxqs", rxqs);
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "name", pi->conf.name, "rx_packets",
+		      (json_int_t)pi->stats.rx_packets, "rx_bytes", (json_int_t)pi->stats.rx_bytes,
+		      "tx_packets", (json_int_t)pi->stats.tx_packets, "tx_bytes",
+		      (json_int_t)pi->stats.tx_bytes, "drops", drops, "rxqs", rxqs);
+	if (o != NULL && pi->vhost)
+		json_object_set_new(o, "queues", queues_json(pi));
+	return o;
 }
 
 static int
@@ -195,7 +237,10 @@ port_visit(const struct vsw_port_info *pi, void *arg)
 	json_object_set_new(o, "state", json_string(pi->link_up ? "up" : "down"));
 	json_object_set_new(o, "link_speed_mbps", json_integer(pi->link_speed_mbps));
 	json_object_set_new(o, "mac", json_string(mac));
-	json_object_set_new(o, "ethdev", json_integer(pi->eth_port_id));
+	if (pi->vhost)
+		json_object_set_new(o, "vhost", vhost_json(pi));
+	else
+		json_object_set_new(o, "ethdev", json_integer(pi->eth_port_id));
 	json_array_append_new(w->list, o);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+struct vhu_loop;
 #include "vsw.h"
 
 #define IOVSD_MAX_CLIENTS     64
@@ -26,6 +27,7 @@ struct iovsd {
 	char sock_path[PATH_MAX];
 	struct iovsd_conf *conf; /* what is configured and persisted */
 	struct vsw *sw;		 /* what runs */
+	struct vhu_loop *vhu;	 /* vhost-user sockets, polled from epoll_fd */
 	int epoll_fd;
 	int listen_fd;
 	int signal_fd;

@@ -22,6 +22,7 @@
 #include "eal.h"
 #include "iovs_log.h"
 #include "iovsd.h"
+#include "vhu.h"
 
 struct options {
 	const char *config;
@@ -234,6 +235,18 @@ setup_events(struct iovsd *d, struct iovs_err *err)
 	return 0;
 }
 
+/* vhost-user sockets and timers live in their own epoll set, nested in ours. */
+static int
+watch_vhu(struct iovsd *d, struct iovs_err *err)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	ev.data.fd = vhu_loop_fd(d->vhu);
+	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev) != 0)
+		return iovs_errf(err, -errno, "epoll: %s", strerror(errno));
+	return 0;
+}
+
 static void
 run(struct iovsd *d)
 {
@@ -252,6 +265,8 @@ run(struct iovsd *d)
 					LOG_INFO("signal %u: stopping", si.ssi_signo);
 					d->stop = true;
 				}
+			} else if (evs[i].data.fd == vhu_loop_fd(d->vhu)) {
+				vhu_loop_run(d->vhu);
 			} else {
 				iovsd_ctl_event(d, evs[i].data.fd, evs[i].events);
 			}
@@ -329,6 +344,14 @@ main(int argc, char **argv)
 	if (rc != 0)
 		goto fail;
 
+	rc = vhu_loop_create(&d->vhu, &err);
+	if (rc == 0)
+		rc = watch_vhu(d, &err);
+	if (rc != 0) {
+		rte_eal_cleanup();
+		goto fail;
+	}
+	vp.vhu_loop = d->vhu;
 	vp.n_pmds = cores.n_pmds;
 	memcpy(vp.pmd_lcores, cores.pmds, sizeof(cores.pmds));
 	rc = vsw_create(&vp, &d->sw, &err);
@@ -338,6 +361,7 @@ main(int argc, char **argv)
 		rc = iovsd_ctl_open(d, &err);
 	if (rc != 0) {
 		vsw_destroy(d->sw);
+		vhu_loop_destroy(d->vhu);
 		rte_eal_cleanup();
 		goto fail;
 	}
@@ -347,6 +371,7 @@ main(int argc, char **argv)
 
 	iovsd_ctl_close(d);
 	vsw_destroy(d->sw);
+	vhu_loop_destroy(d->vhu);
 	if (iovsd_conf_save(d->config_path, d->conf, &err) != 0)
 		LOG_ERR("%s", err.msg);
 	rte_eal_cleanup();

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
 	meson ninja-build pkg-config gcc clang clang-format
-	libdpdk-dev dpdk libjansson-dev libcmocka-dev
+	libdpdk-dev dpdk dpdk-dev libjansson-dev libcmocka-dev   # dpdk-dev: dpdk-testpmd, the virtio-user guest
 	libclang-rt-14-dev          # libFuzzer and sanitizer runtimes for clang
 	iproute2 iputils-ping procps kmod
 )

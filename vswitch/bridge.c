@@ -102,6 +102,10 @@ bridge_normal(struct vsw_pmd *pmd, const struct vsw_dp *dp, struct vsw_port *in,
 		vsw_pmd_drop(pmd, in, VSW_DROP_VLAN, m);
 		return;
 	}
+	if (br->conf.no_learning) { /* a hub */
+		flood(pmd, dp, in, m, key, (uint16_t)vlan);
+		return;
+	}
 	if (!vsw_mac_is_group(key->src))
 		vsw_fdb_learn(br->fdb, key->src, (uint16_t)vlan, in->slot, now_ms);
 	if (!vsw_mac_is_group(key->dst)) {

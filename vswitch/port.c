@@ -20,7 +20,7 @@ static const struct vsw_port_ops *const port_ops[VSW_PORT_TYPE__MAX] = {
 	[VSW_PORT_TAP] = &vsw_port_ethdev_ops,	  [VSW_PORT_AF_PACKET] = &vsw_port_ethdev_ops,
 	[VSW_PORT_AF_XDP] = &vsw_port_ethdev_ops, [VSW_PORT_NULL] = &vsw_port_ethdev_ops,
 	[VSW_PORT_RING] = &vsw_port_ethdev_ops,	  [VSW_PORT_PCI] = &vsw_port_ethdev_ops,
-	[VSW_PORT_DPDK] = &vsw_port_ethdev_ops,
+	[VSW_PORT_DPDK] = &vsw_port_ethdev_ops,	  [VSW_PORT_VHOST_USER] = &vsw_port_vhost_ops,
 };
 
 struct vsw_bridge *
@@ -61,6 +61,7 @@ vsw_create(const struct vsw_params *params, struct vsw **out, struct iovs_err *e
 	if (sw == NULL)
 		return iovs_errf(err, -ENOMEM, "out of memory");
 	sw->n_pmds = params->n_pmds;
+	sw->vhu_loop = params->vhu_loop;
 	sw->mp = rte_pktmbuf_pool_create("vsw_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					 (int)rte_socket_id());
 	if (sw->mp == NULL) {
@@ -269,6 +270,7 @@ vsw_port_add(struct vsw *sw, const struct vsw_port_conf *conf, struct iovs_err *
 		return iovs_errf(err, -ENOMEM, "out of memory");
 	port->conf = *conf;
 	port->ops = port_ops[conf->type];
+	port->sw = sw;
 	port->bridge = br;
 	port->slot = (uint16_t)slot;
 	port->pmd_stats = rte_zmalloc("vsw_port_stats", sw->n_pmds * sizeof(*port->pmd_stats),

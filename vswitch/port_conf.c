@@ -24,9 +24,10 @@
 #define IFNAME_RULE "1..15 printable ASCII characters, none of / : , = or space, not . or .."
 
 static const char *const port_type_names[VSW_PORT_TYPE__MAX] = {
-	[VSW_PORT_TAP] = "tap",	  [VSW_PORT_AF_PACKET] = "af_packet", [VSW_PORT_AF_XDP] = "af_xdp",
-	[VSW_PORT_NULL] = "null", [VSW_PORT_RING] = "ring",	      [VSW_PORT_PCI] = "pci",
-	[VSW_PORT_DPDK] = "dpdk",
+	[VSW_PORT_TAP] = "tap",	      [VSW_PORT_AF_PACKET] = "af_packet",
+	[VSW_PORT_AF_XDP] = "af_xdp", [VSW_PORT_NULL] = "null",
+	[VSW_PORT_RING] = "ring",     [VSW_PORT_PCI] = "pci",
+	[VSW_PORT_DPDK] = "dpdk",     [VSW_PORT_VHOST_USER] = "vhost-user",
 };
 
 const char *
@@ -294,6 +295,39 @@ check_devargs(const struct vsw_port_conf *c, struct iovs_err *err)
 	return check_devargs_args(c->devargs, c->devargs + n, err);
 }
 
+/* vhost-user: an absolute path of printable ASCII that fits sun_path. */
+static int
+check_socket(const struct vsw_port_conf *c, struct iovs_err *err)
+{
+	size_t len = strnlen(c->socket, sizeof(c->socket)), i;
+	const char *type = vsw_port_type_name(c->type);
+	char q[IOVS_QUOTED_SIZE];
+
+	if (c->type != VSW_PORT_VHOST_USER) {
+		if (len != 0 || c->client)
+			return iovs_errf(err, -EINVAL,
+					 "%s is not allowed for %s ports (only vhost-user)",
+					 len != 0 ? "socket" : "client", type);
+		return 0;
+	}
+	if (len == 0)
+		return iovs_errf(err, -EINVAL, "socket is required for vhost-user ports");
+	if (len >= sizeof(c->socket))
+		return iovs_errf(err, -EINVAL, "socket %s is too long (at most %zu characters)",
+				 iovs_quote(c->socket, len, q), sizeof(c->socket) - 1);
+	if (c->socket[0] != '/')
+		return iovs_errf(err, -EINVAL, "socket %s is not an absolute path",
+				 iovs_quote(c->socket, len, q));
+	for (i = 0; i < len; i++)
+		if (c->socket[i] < ' ' || c->socket[i] >= 0x7f)
+			return iovs_errf(err, -EINVAL, "socket %s: only printable ASCII is allowed",
+					 iovs_quote(c->socket, len, q));
+	if (c->socket[len - 1] == '/')
+		return iovs_errf(err, -EINVAL, "socket %s names a directory",
+				 iovs_quote(c->socket, len, q));
+	return 0;
+}
+
 static int
 check_queues(const struct vsw_port_conf *c, struct iovs_err *err)
 {
@@ -371,6 +405,18 @@ check_vlan(const struct vsw_vlan_conf *v, struct iovs_err *err)
 			 (int)v->mode, VSW_VLAN_ACCESS, VSW_VLAN_TRUNK);
 }
 
+static const char *const queue_drop_names[VSW_QUEUE_DROP__MAX] = {
+	[VSW_QDROP_NO_BUFFERS] = "no_buffers", [VSW_QDROP_TOO_BIG] = "too_big",
+	[VSW_QDROP_MALFORMED] = "malformed",   [VSW_QDROP_NO_MBUF] = "no_mbuf",
+	[VSW_QDROP_BROKEN] = "broken",	       [VSW_QDROP_DOWN] = "down",
+};
+
+const char *
+vsw_queue_drop_name(enum vsw_queue_drop d)
+{
+	return (unsigned)d < VSW_QUEUE_DROP__MAX ? queue_drop_names[d] : "unknown";
+}
+
 void
 vsw_port_conf_init(struct vsw_port_conf *conf)
 {
@@ -395,12 +441,14 @@ vsw_port_conf_validate(const struct vsw_port_conf *conf, struct iovs_err *err)
 	if (rc == 0 && (unsigned)conf->type >= VSW_PORT_TYPE__MAX)
 		rc = iovs_errf(err, -EINVAL,
 			       "type %d is not a port type (tap, af_packet, af_xdp, null, ring, "
-			       "pci, dpdk)",
+			       "pci, dpdk, vhost-user)",
 			       (int)conf->type);
 	if (rc == 0)
 		rc = check_iface(conf, err);
 	if (rc == 0)
 		rc = check_devargs(conf, err);
+	if (rc == 0)
+		rc = check_socket(conf, err);
 	if (rc == 0)
 		rc = check_queues(conf, err);
 	if (rc == 0)

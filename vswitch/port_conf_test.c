@@ -245,6 +245,41 @@ test_port_iface_required_or_refused(void **state)
 }
 
 static void
+test_port_vhost_user(void **state)
+{
+	struct vsw_port_conf c;
+	char long_path[VSW_PATH_MAX + 1];
+
+	(void)state;
+	c = make_port(VSW_PORT_VHOST_USER, "", "");
+	assert_port_err(&c, "socket is required for vhost-user ports");
+	snprintf(c.socket, sizeof(c.socket), "/run/vm1.sock");
+	assert_port_ok(&c);
+	c.client = true;
+	assert_port_ok(&c);
+	snprintf(c.socket, sizeof(c.socket), "vm1.sock");
+	assert_port_err(&c, "socket \"vm1.sock\" is not an absolute path");
+	snprintf(c.socket, sizeof(c.socket), "/run/");
+	assert_port_err(&c, "names a directory");
+	snprintf(c.socket, sizeof(c.socket), "/run/a\x01b");
+	assert_port_err(&c, "only printable ASCII");
+	memset(long_path, 'a', sizeof(long_path));
+	long_path[0] = '/';
+	memcpy(c.socket, long_path, sizeof(c.socket)); /* no NUL: too long */
+	assert_port_err(&c, "is too long");
+	c = make_port(VSW_PORT_VHOST_USER, "eth0", "");
+	snprintf(c.socket, sizeof(c.socket), "/run/vm1.sock");
+	assert_port_err(&c, "iface \"eth0\" is not allowed for vhost-user ports");
+
+	c = make_port(VSW_PORT_TAP, "", "");
+	snprintf(c.socket, sizeof(c.socket), "/run/vm1.sock");
+	assert_port_err(&c, "socket is not allowed for tap ports");
+	c = make_port(VSW_PORT_NULL, "", "");
+	c.client = true;
+	assert_port_err(&c, "client is not allowed for null ports");
+}
+
+static void
 test_port_pci(void **state)
 {
 	static const char *const good[] = {
@@ -657,6 +692,7 @@ main(void)
 		cmocka_unit_test(test_port_tap_iface),
 		cmocka_unit_test(test_port_bad_ifaces),
 		cmocka_unit_test(test_port_iface_required_or_refused),
+		cmocka_unit_test(test_port_vhost_user),
 		cmocka_unit_test(test_port_pci),
 		cmocka_unit_test(test_port_dpdk),
 		cmocka_unit_test(test_port_queues),

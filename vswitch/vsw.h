@@ -29,17 +29,19 @@
 #define VSW_MAX_PMDS	64
 #define VSW_MAX_BRIDGES 16
 #define VSW_VLAN_MAX	4095
+#define VSW_PATH_MAX	108 /* vhost-user socket paths (sun_path) */
 
 /* Port types: how a port is opened. All but VSW_PORT_DPDK build their devargs
  * from 'iface' and 'n_queues'; VSW_PORT_DPDK and VSW_PORT_PCI take 'devargs'. */
 enum vsw_port_type {
-	VSW_PORT_TAP,	    /* net_tap: a kernel tap interface for the host */
-	VSW_PORT_AF_PACKET, /* net_af_packet on an existing kernel interface */
-	VSW_PORT_AF_XDP,    /* net_af_xdp on an existing kernel interface */
-	VSW_PORT_NULL,	    /* net_null: endless zero frames, for benchmarks */
-	VSW_PORT_RING,	    /* net_ring: an in-memory loopback */
-	VSW_PORT_PCI,	    /* a NIC or VF by PCI address (bound to vfio-pci) */
-	VSW_PORT_DPDK,	    /* any other ethdev, by raw devargs */
+	VSW_PORT_TAP,	     /* net_tap: a kernel tap interface for the host */
+	VSW_PORT_AF_PACKET,  /* net_af_packet on an existing kernel interface */
+	VSW_PORT_AF_XDP,     /* net_af_xdp on an existing kernel interface */
+	VSW_PORT_NULL,	     /* net_null: endless zero frames, for benchmarks */
+	VSW_PORT_RING,	     /* net_ring: an in-memory loopback */
+	VSW_PORT_PCI,	     /* a NIC or VF by PCI address (bound to vfio-pci) */
+	VSW_PORT_DPDK,	     /* any other ethdev, by raw devargs */
+	VSW_PORT_VHOST_USER, /* a virtio-net guest on a vhost-user socket ('socket') */
 	VSW_PORT_TYPE__MAX
 };
 
@@ -71,6 +73,8 @@ struct vsw_port_conf {
 	enum vsw_port_type type;
 	char iface[VSW_IFNAME_MAX];	 /* tap/af_packet/af_xdp; tap defaults to name */
 	char devargs[VSW_DEVARGS_MAX];	 /* pci/dpdk */
+	char socket[VSW_PATH_MAX];	 /* vhost-user: absolute path of the unix socket */
+	bool client;			 /* vhost-user: connect to 'socket' (front-end listens) */
 	uint16_t n_queues;		 /* rx queues = tx queues, 1..VSW_MAX_QUEUES */
 	int16_t rxq_pmd[VSW_MAX_QUEUES]; /* lcore each rx queue is pinned to, -1 = any */
 	struct vsw_vlan_conf vlan;
@@ -78,6 +82,7 @@ struct vsw_port_conf {
 
 struct vsw_bridge_conf {
 	char name[VSW_NAME_MAX];
+	bool no_learning;	 /* a hub: every frame floods (benchmarks, taps) */
 	uint32_t mac_table_size; /* learned entries at most, 16..1048576 */
 	uint32_t mac_aging_s;	 /* 1..86400 */
 };
@@ -96,7 +101,10 @@ void vsw_vlan_list_format(const struct vsw_vlan_conf *vlan, char *buf, size_t le
 
 struct vsw;
 
+struct vhu_loop;
+
 struct vsw_params {
+	struct vhu_loop *vhu_loop; /* where vhost-user ports keep their sockets */
 	unsigned n_pmds;
 	unsigned pmd_lcores[VSW_MAX_PMDS]; /* EAL lcore ids, already initialised */
 	unsigned n_mbufs;		   /* 0 = a default sized for the ports */
@@ -130,6 +138,7 @@ enum vsw_drop_reason {
 	VSW_DROP_VLAN,	    /* VLAN not allowed on the ingress port */
 	VSW_DROP_MALFORMED, /* shorter than an Ethernet header */
 	VSW_DROP_RX_MISSED, /* device counter: rx ring full (PMD too slow) */
+	VSW_DROP_TOO_BIG,   /* larger than the output can take (a guest's rx buffers) */
 	VSW_DROP__MAX
 };
 const char *vsw_drop_reason_name(enum vsw_drop_reason reason);
@@ -146,6 +155,25 @@ struct vsw_rxq_info {
 	uint64_t rx_packets, rx_bytes;
 };
 
+/* Per-queue drop reasons of vhost-user ports (the order of vhost-user's). */
+enum vsw_queue_drop {
+	VSW_QDROP_NO_BUFFERS, /* to the guest: it posted no (or too few) rx buffers */
+	VSW_QDROP_TOO_BIG,    /* to the guest: larger than its buffers */
+	VSW_QDROP_MALFORMED,  /* from the guest: bad virtio-net header or chain */
+	VSW_QDROP_NO_MBUF,    /* from the guest: mbuf pool empty */
+	VSW_QDROP_BROKEN,     /* the guest broke the ring: nothing moves */
+	VSW_QDROP_DOWN,	      /* the ring is not running */
+	VSW_QUEUE_DROP__MAX
+};
+const char *vsw_queue_drop_name(enum vsw_queue_drop d);
+
+struct vsw_queue_info {
+	bool rx_up, tx_up; /* the guest runs its tx (our rx) / rx (our tx) ring */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t interrupts; /* call eventfd writes */
+	uint64_t drops[VSW_QUEUE_DROP__MAX];
+};
+
 struct vsw_port_info {
 	struct vsw_port_conf conf;
 	uint16_t eth_port_id;
@@ -155,6 +183,14 @@ struct vsw_port_info {
 	struct vsw_port_stats stats; /* summed over PMDs and the device */
 	uint16_t n_rxq;
 	struct vsw_rxq_info rxq[VSW_MAX_QUEUES];
+	/* vhost-user ports. */
+	bool vhost;
+	char state[96]; /* "listening", "connected", "running", "broken: ..." */
+	uint64_t features, protocol_features; /* negotiated */
+	uint16_t guest_mtu;
+	uint16_t n_guest_queues; /* queue pairs the guest set up */
+	uint16_t n_queue_info;
+	struct vsw_queue_info queue[VSW_MAX_QUEUES];
 };
 
 struct vsw_pmd_info {

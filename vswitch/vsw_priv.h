@@ -27,6 +27,7 @@
 #define VSW_BURST 32
 
 struct vsw_port;
+struct vhu_dev;
 
 /* How a port type opens, polls and closes a device (CONVENTIONS.md 3). */
 struct vsw_port_ops {
@@ -44,6 +45,7 @@ struct vsw_port_ops {
 };
 
 extern const struct vsw_port_ops vsw_port_ethdev_ops;
+extern const struct vsw_port_ops vsw_port_vhost_ops;
 
 /* Written only by the PMD polling the queue; read (relaxed) by the control thread. */
 struct vsw_rxq {
@@ -65,9 +67,12 @@ struct vsw_port_pmd_stats {
 struct vsw_port {
 	struct vsw_port_conf conf;
 	const struct vsw_port_ops *ops;
+	struct vsw *sw;
 	struct vsw_bridge *bridge;
 	uint16_t slot;	      /* index in vsw->ports and dp->ports */
 	uint16_t eth_port_id; /* ethdev ports */
+	struct vhu_dev *vhu;  /* vhost-user ports */
+	struct rte_mempool *mp;
 	uint16_t n_txq;
 	bool txq_shared; /* fewer tx queues than PMDs: lock per queue */
 	rte_spinlock_t txq_lock[VSW_MAX_PMDS];
@@ -118,6 +123,7 @@ struct vsw_pmd {
 
 struct vsw {
 	struct vsw_dp *dp; /* published; PMDs load it with acquire */
+	struct vhu_loop *vhu_loop;
 	struct rte_mempool *mp;
 	struct rte_rcu_qsbr *qs;
 	unsigned n_pmds;

@@ -1,0 +1,406 @@
+/* The data path of a vhost-user port (PMD threads): guest tx ring → mbufs
+ * (dequeue) and mbufs → guest rx ring (enqueue), with the virtio-net header
+ * (virtio 1.2 §5.1.6). Ring walking and its checks are vhu_vq_*.c; this file
+ * copies bytes, counts, and writes the call eventfd when the guest wants it.
+ * Rules: no malloc but mbufs, no unrated logs, bounded loops; every byte of
+ * guest memory read or written through a vhu_vq chain (checked translations). */
+#define LOG_PREFIX "vhost-user/net: "
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+
+#include "iovs_log.h"
+#include "vhu_priv.h"
+
+/* The longest frame a guest may send: a 64 KiB GSO packet plus headers. */
+#define MAX_PKT_LEN (65535u + RTE_ETHER_HDR_LEN + 4u)
+/* Buffers one received packet may take with MRG_RXBUF. */
+#define MAX_MRG_BUFFERS 64u
+/* Header flags and GSO types (virtio 1.2 §5.1.6). */
+#define NET_HDR_F_NEEDS_CSUM 1u
+#define NET_HDR_GSO_NONE     0u
+
+static inline void
+stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
+static void
+ring_broken(struct vhu_dev *dev, struct vhu_vring *vr)
+{
+	if (vr->broken_logged)
+		return;
+	vr->broken_logged = true;
+	LOG_RL_ERR("%s: ring %u broken: %s", dev->conf.path, (unsigned)(vr - dev->vr),
+		   vr->vq.broken_reason ? vr->vq.broken_reason : "?");
+	if (vr->err_fd >= 0)
+		(void)eventfd_write(vr->err_fd, 1);
+}
+
+static inline void
+notify(struct vhu_vring *vr)
+{
+	if (vhu_vq_need_call(&vr->vq) && vr->call_fd >= 0) {
+		(void)eventfd_write(vr->call_fd, 1);
+		stat_add(&vr->calls, 1);
+	}
+}
+
+/* Copies 'len' bytes at offset 'off' of the chain's readable part to 'dst'. */
+static void
+chain_read(const struct vhu_chain *c, uint32_t off, void *dst, uint32_t len)
+{
+	uint8_t *d = dst;
+	unsigned i;
+
+	for (i = 0; i < c->n_out && len > 0; i++) {
+		const struct vhu_iov *v = &c->iov[i];
+		uint32_t n;
+
+		if (off >= v->len) {
+			off -= v->len;
+			continue;
+		}
+		n = RTE_MIN(v->len - off, len);
+		rte_memcpy(d, (uint8_t *)v->base + off, n);
+		d += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+/* The guest's packet (after the header) into a chain of mbufs. */
+static struct rte_mbuf *
+chain_to_mbuf(const struct vhu_chain *c, uint32_t hdr_len, struct rte_mempool *mp,
+	      enum vhu_drop *why)
+{
+	struct rte_mbuf *head, *seg;
+	uint32_t left = c->out_len - hdr_len, off = hdr_len;
+	unsigned i = 0;
+
+	head = rte_pktmbuf_alloc(mp);
+	if (unlikely(head == NULL)) {
+		*why = VHU_DROP_NO_MBUF;
+		return NULL;
+	}
+	seg = head;
+	while (left > 0) {
+		const struct vhu_iov *v;
+		uint32_t room, n;
+
+		while (off >= c->iov[i].len) /* i < n_out: the lengths add up to out_len */
+			off -= c->iov[i++].len;
+		v = &c->iov[i];
+		room = rte_pktmbuf_tailroom(seg);
+		if (room == 0) {
+			struct rte_mbuf *next = rte_pktmbuf_alloc(mp);
+
+			if (unlikely(next == NULL)) {
+				rte_pktmbuf_free(head);
+				*why = VHU_DROP_NO_MBUF;
+				return NULL;
+			}
+			seg->next = next;
+			seg = next;
+			head->nb_segs++;
+			room = rte_pktmbuf_tailroom(seg);
+		}
+		n = RTE_MIN(v->len - off, left);
+		n = RTE_MIN(n, room);
+		rte_memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len),
+			   (uint8_t *)v->base + off, n);
+		seg->data_len = (uint16_t)(seg->data_len + n);
+		head->pkt_len += n;
+		off += n;
+		left -= n;
+	}
+	return head;
+}
+
+/* A RARP announcing 'mac' (vhost-user.rst, SEND_RARP), as if the guest sent it. */
+static struct rte_mbuf *
+rarp_frame(const uint8_t mac[6], struct rte_mempool *mp)
+{
+	static const uint8_t tail[] = {0x80, 0x35, 0, 1, 8, 0, 6, 4, 0, 3};
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t *p;
+
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, 60);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(p, 0, 60);
+	memset(p, 0xff, 6);		    /* broadcast */
+	memcpy(p + 6, mac, 6);		    /* source */
+	memcpy(p + 12, tail, sizeof(tail)); /* ethertype, htype, ptype, hlen, plen, op 3 */
+	memcpy(p + 22, mac, 6);		    /* sender hardware address */
+	memcpy(p + 32, mac, 6);		    /* target hardware address */
+	return m;
+}
+
+uint16_t
+vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct rte_mbuf **pkts,
+		uint16_t n)
+{
+	struct vhu_vring *vr = &dev->vr[2 * qp + 1];
+	const struct vhu_mem *mem;
+	const struct vhu_log *log;
+	struct vhu_chain c;
+	uint32_t hdr_len = dev->hdr_len;
+	uint64_t bytes = 0;
+	uint16_t got = 0, done = 0;
+
+	if (!__atomic_load_n(&vr->running, __ATOMIC_ACQUIRE))
+		return 0;
+	if (unlikely(vr->vq.broken))
+		return 0;
+	mem = __atomic_load_n(&dev->mem, __ATOMIC_ACQUIRE);
+	log = __atomic_load_n(&dev->log, __ATOMIC_ACQUIRE);
+	if (unlikely(qp == 0 && __atomic_load_n(&dev->rarp_pending, __ATOMIC_ACQUIRE) && n > 0)) {
+		__atomic_store_n(&dev->rarp_pending, false, __ATOMIC_RELAXED);
+		pkts[got] = rarp_frame(dev->rarp_mac, mp);
+		if (pkts[got] != NULL)
+			got++;
+	}
+	while (got < n) {
+		enum vhu_drop why = VHU_DROP_MALFORMED;
+		uint8_t hdr[12];
+		struct rte_mbuf *m = NULL;
+		int rc = vhu_vq_pop(&vr->vq, mem, &c);
+
+		if (rc == -EAGAIN)
+			break;
+		if (unlikely(rc == -EIO)) {
+			ring_broken(dev, vr);
+			break;
+		}
+		if (likely(rc == 0 && c.out_len >= hdr_len && c.out_len - hdr_len <= MAX_PKT_LEN)) {
+			/* The header, copied out once. Without offloads offered,
+			 * a guest must not ask for checksum or segmentation. */
+			chain_read(&c, 0, hdr, hdr_len);
+			if (likely(!(hdr[0] & NET_HDR_F_NEEDS_CSUM) && hdr[1] == NET_HDR_GSO_NONE))
+				m = chain_to_mbuf(&c, hdr_len, mp, &why);
+		}
+		vhu_vq_push(&vr->vq, &c, 0, log);
+		done++;
+		if (unlikely(m == NULL)) {
+			stat_add(&vr->drops[why], 1);
+			continue;
+		}
+		bytes += m->pkt_len;
+		pkts[got++] = m;
+	}
+	if (done > 0) {
+		vhu_vq_flush(&vr->vq, log);
+		notify(vr);
+	}
+	if (got > 0) {
+		stat_add(&vr->packets, got);
+		stat_add(&vr->bytes, bytes);
+	}
+	return got;
+}
+
+/* Writes 'len' bytes from 'src' into the chain's writable part at 'off',
+ * logging the pages written. */
+static void
+chain_write(const struct vhu_chain *c, uint32_t off, const void *src, uint32_t len,
+	    const struct vhu_log *log)
+{
+	const uint8_t *s = src;
+	unsigned i;
+
+	for (i = c->n_out; i < c->n_out + c->n_in && len > 0; i++) {
+		const struct vhu_iov *v = &c->iov[i];
+		uint32_t n;
+
+		if (off >= v->len) {
+			off -= v->len;
+			continue;
+		}
+		n = RTE_MIN(v->len - off, len);
+		rte_memcpy((uint8_t *)v->base + off, s, n);
+		if (unlikely(log != NULL))
+			vhu_log_write(log, v->gpa + off, n);
+		s += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+/* Copies mbuf bytes from (*seg, *seg_off) into the chain at 'off', at most
+ * 'len'; advances the mbuf cursor. */
+static void
+mbuf_to_chain(struct rte_mbuf **seg, uint32_t *seg_off, const struct vhu_chain *c, uint32_t off,
+	      uint32_t len, const struct vhu_log *log)
+{
+	while (len > 0 && *seg != NULL) {
+		uint32_t n = RTE_MIN((uint32_t)(*seg)->data_len - *seg_off, len);
+
+		chain_write(c, off, rte_pktmbuf_mtod_offset(*seg, uint8_t *, *seg_off), n, log);
+		off += n;
+		len -= n;
+		*seg_off += n;
+		if (*seg_off == (*seg)->data_len) {
+			*seg = (*seg)->next;
+			*seg_off = 0;
+		}
+	}
+}
+
+struct used_rec {
+	uint16_t id, n_desc;
+	uint32_t len;
+};
+
+/* One packet into as many buffers as it needs (one without MRG_RXBUF).
+ * Returns 0, -EAGAIN (too few buffers now: nothing consumed), -EMSGSIZE
+ * (never fits: nothing consumed), -EBADMSG (a buffer we cannot use: returned
+ * empty with the others, packet dropped) or -EIO (ring broken). */
+static int
+enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m,
+	    const struct vhu_mem *mem, const struct vhu_log *log, struct vhu_chain *c)
+{
+	struct used_rec rec[MAX_MRG_BUFFERS];
+	struct vhu_iov hdr_iov[12];
+	struct vhu_chain hdr_chain;
+	uint32_t hdr_len = dev->hdr_len, need = hdr_len + m->pkt_len, left = m->pkt_len;
+	uint32_t seg_off = 0;
+	struct rte_mbuf *seg = m;
+	uint8_t hdr[12] = {0};
+	unsigned nb = 0, i, max = dev->mrg_rxbuf ? MAX_MRG_BUFFERS : 1;
+	int rc;
+
+	while (nb < max) {
+		uint32_t off = 0, room;
+
+		rc = vhu_vq_pop(&vr->vq, mem, c);
+		if (unlikely(rc == -ENOBUFS)) {
+			/* A valid chain with more pieces than we describe: return it
+			 * and the buffers this packet already took, empty, in pop order
+			 * (a pushed chain cannot be unpopped), and drop the packet. */
+			uint16_t id = c->id, n_desc = c->n_desc;
+
+			for (i = 0; i < nb; i++) {
+				c->id = rec[i].id;
+				c->n_desc = rec[i].n_desc;
+				vhu_vq_push(&vr->vq, c, 0, log);
+			}
+			c->id = id;
+			c->n_desc = n_desc;
+			vhu_vq_push(&vr->vq, c, 0, log);
+			return -EBADMSG;
+		}
+		if (rc != 0)
+			goto rewind;
+		room = c->in_len;
+		if (nb == 0) {
+			if (room < hdr_len || (!dev->mrg_rxbuf && room < need)) {
+				rc = -EMSGSIZE;
+				rec[nb++] = (struct used_rec){c->id, c->n_desc, 0};
+				goto rewind;
+			}
+			/* Keep where the header goes; num_buffers is known at the end. */
+			hdr_chain.n_out = 0;
+			hdr_chain.n_in = (uint16_t)RTE_MIN(c->n_in, 12);
+			memcpy(hdr_iov, &c->iov[c->n_out], sizeof(hdr_iov[0]) * hdr_chain.n_in);
+			off = hdr_len;
+			room -= hdr_len;
+		}
+		room = RTE_MIN(room, left);
+		mbuf_to_chain(&seg, &seg_off, c, off, room, log);
+		left -= room;
+		rec[nb++] = (struct used_rec){c->id, c->n_desc, off + room};
+		if (left == 0)
+			break;
+	}
+	if (left > 0) {
+		rc = -EMSGSIZE;
+		goto rewind;
+	}
+	hdr[10] = (uint8_t)nb; /* num_buffers, little-endian; nb <= 64 */
+	memcpy(hdr_chain.iov, hdr_iov, sizeof(hdr_iov[0]) * hdr_chain.n_in);
+	chain_write(&hdr_chain, 0, hdr, hdr_len, log);
+	for (i = 0; i < nb; i++) {
+		c->id = rec[i].id;
+		c->n_desc = rec[i].n_desc;
+		vhu_vq_push(&vr->vq, c, rec[i].len, log);
+	}
+	return 0;
+
+rewind:
+	while (nb > 0) {
+		nb--;
+		c->id = rec[nb].id;
+		c->n_desc = rec[nb].n_desc;
+		vhu_vq_unpop(&vr->vq, c);
+	}
+	return rc;
+}
+
+uint16_t
+vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vhu_vring *vr = &dev->vr[2 * qp];
+	const struct vhu_mem *mem;
+	const struct vhu_log *log;
+	struct vhu_chain c;
+	uint64_t bytes = 0;
+	uint16_t i, sent = 0;
+	bool pushed = false;
+
+	if (!__atomic_load_n(&vr->running, __ATOMIC_ACQUIRE)) {
+		stat_add(&vr->drops[VHU_DROP_DOWN], n);
+		return 0;
+	}
+	if (unlikely(vr->vq.broken)) {
+		stat_add(&vr->drops[VHU_DROP_BROKEN], n);
+		return 0;
+	}
+	mem = __atomic_load_n(&dev->mem, __ATOMIC_ACQUIRE);
+	log = __atomic_load_n(&dev->log, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n; i++) {
+		int rc = enqueue_one(dev, vr, pkts[i], mem, log, &c);
+
+		if (likely(rc == 0)) {
+			bytes += pkts[i]->pkt_len;
+			rte_pktmbuf_free(pkts[i]);
+			sent++;
+			continue;
+		}
+		if (rc == -EMSGSIZE || rc == -EBADMSG) { /* taken and dropped */
+			stat_add(
+				&vr->drops[rc == -EMSGSIZE ? VHU_DROP_TOO_BIG : VHU_DROP_MALFORMED],
+				1);
+			rte_pktmbuf_free(pkts[i]);
+			pushed = true;
+			continue;
+		}
+		if (rc == -EIO) {
+			ring_broken(dev, vr);
+			stat_add(&vr->drops[VHU_DROP_BROKEN], n - i);
+		} else {
+			stat_add(&vr->drops[VHU_DROP_NO_BUFFERS], n - i);
+		}
+		break;
+	}
+	if (sent > 0 || pushed) {
+		vhu_vq_flush(&vr->vq, log);
+		notify(vr);
+		stat_add(&vr->packets, sent);
+		stat_add(&vr->bytes, bytes);
+	}
+	/* Taken: sent and too-big packets, the leading 'i'. The caller frees the
+	 * rest and counts them as tx drops. */
+	return i;
+}

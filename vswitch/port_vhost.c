@@ -1,0 +1,114 @@
+/* Ports backed by a vhost-user device (vhost-user/vhu.h): a virtio-net guest
+ * behind a unix socket. Rx queue q is the guest's tx ring of queue pair q, tx
+ * queue q its rx ring. The device syncs with the PMDs through this switch's
+ * RCU state whenever the front-end changes what PMDs read. */
+#define LOG_PREFIX "vswitch/vhost: "
+#include <string.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "iovs_log.h"
+#include "vhu.h"
+#include "vsw_priv.h"
+
+static void
+vhost_sync(void *arg)
+{
+	struct vsw_port *port = arg;
+
+	rte_rcu_qsbr_synchronize(port->sw->qs, RTE_QSBR_THRID_INVALID);
+}
+
+static void
+vhost_state_changed(void *arg)
+{
+	struct vsw_port *port = arg;
+	struct vhu_dev_info info;
+
+	vhu_dev_get_info(port->vhu, &info);
+	LOG_INFO("port %s: %s, link %s", port->conf.name, info.state, info.link_up ? "up" : "down");
+}
+
+static int
+vhost_open(struct vsw_port *port, struct rte_mempool *mp, unsigned n_pmds, struct iovs_err *err)
+{
+	struct vhu_dev_conf conf = {.client = port->conf.client,
+				    .max_queue_pairs = port->conf.n_queues};
+	struct vhu_dev_cb cb = {
+		.sync = vhost_sync, .state_changed = vhost_state_changed, .arg = port};
+	int rc;
+
+	(void)n_pmds;
+	if (port->sw->vhu_loop == NULL)
+		return iovs_errf(err, -ENOTSUP, "vhost-user ports need iovsd's socket loop");
+	snprintf(conf.path, sizeof(conf.path), "%s", port->conf.socket);
+	port->mp = mp;
+	rc = vhu_dev_create(port->sw->vhu_loop, &conf, &cb, &port->vhu, err);
+	if (rc != 0)
+		return iovs_err_prefix(err, rc, "vhost-user socket %s", port->conf.socket);
+	/* One tx queue per queue pair; PMDs beyond share them (port.c locks). */
+	port->n_txq = port->conf.n_queues;
+	return 0;
+}
+
+static void
+vhost_close(struct vsw_port *port)
+{
+	vhu_dev_destroy(port->vhu);
+	port->vhu = NULL;
+}
+
+static uint16_t
+vhost_rx_burst(struct vsw_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vhu_dev_dequeue(port->vhu, qid, port->mp, pkts, n);
+}
+
+static uint16_t
+vhost_tx_burst(struct vsw_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vhu_dev_enqueue(port->vhu, qid, pkts, n);
+}
+
+static void
+vhost_get_info(struct vsw_port *port, struct vsw_port_info *info)
+{
+	struct vhu_dev_info vi;
+	unsigned q;
+
+	vhu_dev_get_info(port->vhu, &vi);
+	info->link_up = vi.link_up;
+	info->vhost = true;
+	info->features = vi.features;
+	info->protocol_features = vi.protocol_features;
+	info->guest_mtu = vi.mtu;
+	info->n_guest_queues = vi.n_queue_pairs;
+	snprintf(info->state, sizeof(info->state), "%s", vi.state);
+	info->n_queue_info = port->conf.n_queues;
+	for (q = 0; q < port->conf.n_queues && q < VSW_MAX_QUEUES; q++) {
+		struct vsw_queue_info *qi = &info->queue[q];
+		unsigned d;
+
+		qi->rx_up = vi.q[q].tx_up; /* the guest's tx ring is our rx */
+		qi->tx_up = vi.q[q].rx_up;
+		qi->rx_packets = vi.q[q].rx_packets;
+		qi->rx_bytes = vi.q[q].rx_bytes;
+		qi->tx_packets = vi.q[q].tx_packets;
+		qi->tx_bytes = vi.q[q].tx_bytes;
+		qi->interrupts = vi.q[q].calls;
+		for (d = 0; d < VHU_DROP__MAX && d < VSW_QUEUE_DROP__MAX; d++)
+			qi->drops[d] = vi.q[q].drops[d];
+		/* At port level, rx-side losses the switch cannot see itself. */
+		info->stats.drops[VSW_DROP_MALFORMED] += vi.q[q].drops[VHU_DROP_MALFORMED];
+		info->stats.drops[VSW_DROP_NO_MBUF] += vi.q[q].drops[VHU_DROP_NO_MBUF];
+		info->stats.drops[VSW_DROP_TOO_BIG] += vi.q[q].drops[VHU_DROP_TOO_BIG];
+	}
+}
+
+const struct vsw_port_ops vsw_port_vhost_ops = {
+	.open = vhost_open,
+	.close = vhost_close,
+	.rx_burst = vhost_rx_burst,
+	.tx_burst = vhost_tx_burst,
+	.get_info = vhost_get_info,
+};
