@@ -687,14 +687,18 @@ validate_port(const struct iovsd_conf *conf, unsigned i, struct iovs_err *err)
 		const struct vsw_port_conf *o = &conf->ports[j];
 		const char *o_ifname = port_ifname(o);
 		bool same_name = strcmp(o->name, p->name) == 0;
+		bool same_socket = p->socket[0] != '\0' && strcmp(p->socket, o->socket) == 0;
 
-		if (!same_name &&
+		if (!same_name && !same_socket &&
 		    (ifname == NULL || o_ifname == NULL || strcmp(ifname, o_ifname) != 0))
 			continue;
 		port_where(conf, j, other, sizeof(other));
 		if (same_name)
 			return iovs_errf(err, -EEXIST, "%s.name: \"%s\" is already %s", where,
 					 p->name, other);
+		if (same_socket)
+			return iovs_errf(err, -EEXIST, "%s.socket: \"%s\" is already used by %s",
+					 where, p->socket, other);
 		return iovs_errf(err, -EEXIST, "%s.iface: interface \"%s\" is already used by %s",
 				 where, ifname, other);
 	}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The one check that CI and developers both run (CONVENTIONS.md 19):
 #   1. gcc build, -Werror: unit tests and the integration tests with real peers
-#   2. clang build, -Werror: unit tests
-#   3. ASan + UBSan build: unit tests
-#   4. libFuzzer targets, a short run each from their seed corpora
-#   5. clang-format --dry-run --Werror over the C sources
+#   2. bench/pvp.sh --smoke: the benchmark runs (a tool, not a timed test)
+#   3. clang build, -Werror: unit tests
+#   4. ASan + UBSan build: unit tests
+#   5. libFuzzer targets, a short run each from their seed corpora
+#   6. clang-format --dry-run --Werror over the C sources
 # Ends with one line "check: N passed, M failed, K skipped" and fails if anything did.
 # FUZZ_SECONDS (default 20) sets the length of each fuzz run.
 set -uo pipefail
@@ -43,6 +44,16 @@ if meson_build build; then
 	meson test -C build --print-errorlogs --num-processes 1 >build/check-test.log 2>&1
 	tail -n 8 build/check-test.log; count_meson build/check-test.log "gcc tests"
 else FAIL=$((FAIL + 1)); FAILED+=("gcc build"); fi
+
+step "benchmark: smoke run (bench/pvp.sh --smoke)"
+rc=0
+bench/pvp.sh --smoke --out build/bench-smoke >build/bench-smoke.log 2>&1 || rc=$?
+tail -n 12 build/bench-smoke.log
+case $rc in
+0) PASS=$((PASS + 1)); echo "bench smoke: ok" ;;
+77) SKIP=$((SKIP + 1)); echo "bench smoke: skipped" ;;
+*) FAIL=$((FAIL + 1)); FAILED+=("bench smoke") ;;
+esac
 
 step "clang: build, unit tests"
 if CC=clang meson_build build-clang; then

@@ -10,6 +10,8 @@ PACKAGES=(
 	libdpdk-dev dpdk dpdk-dev libjansson-dev libcmocka-dev   # dpdk-dev: dpdk-testpmd, the virtio-user guest
 	libclang-rt-14-dev          # libFuzzer and sanitizer runtimes for clang
 	iproute2 iputils-ping procps kmod
+	qemu-system-x86 busybox-static cpio   # tests/vm: real guests (kernel fetched by apt-get download)
+	openvswitch-switch-dpdk gnuplot-nox   # bench/: the OVS-DPDK baseline and the plot
 )
 HUGEPAGES_2M=${IOVS_HUGEPAGES:-512}
 
