@@ -13,26 +13,27 @@ command -v dpdk-testpmd >/dev/null || skip "dpdk-testpmd missing (Debian package
 
 RUN=$T/run
 mkdir -p "$RUN"
-NS=iovs-vh
+# Names of this run only: a second run on the same host must not tear them down.
+NS=iovs-vh$$ TAP=ivh$$
 ip netns del $NS 2>/dev/null || true
 ip netns add $NS; NETNS+=($NS)
 ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
-cat >"$RUN/iovsd.json" <<'JSON'
+cat >"$RUN/iovsd.json" <<JSON
 { "version": 1,
   "bridges": [ { "name": "br0", "ports": [
-    { "name": "host0", "type": "tap", "iface": "iovs-vht0" } ] } ] }
+    { "name": "host0", "type": "tap", "iface": "$TAP" } ] } ] }
 JSON
 
 # The tap interface is recreated by every iovsd start: move it into the host
 # namespace and address it again.
 attach_host() {
 	local i
-	for i in $(seq 1 50); do ip link show iovs-vht0 >/dev/null 2>&1 && break; sleep 0.1; done
-	ip link set iovs-vht0 netns $NS
+	for i in $(seq 1 50); do ip link show "$TAP" >/dev/null 2>&1 && break; sleep 0.1; done
+	ip link set "$TAP" netns $NS
 	ip -n $NS link set lo up
-	ip -n $NS link set iovs-vht0 up
-	ip -n $NS addr add 10.78.0.1/24 dev iovs-vht0
+	ip -n $NS link set "$TAP" up
+	ip -n $NS addr add 10.78.0.1/24 dev "$TAP"
 }
 
 iovsd_start "$RUN"
