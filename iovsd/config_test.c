@@ -841,10 +841,11 @@ test_vhost_user_and_hub(void **state)
 		  "bridges[0].ports[0].client: expected true or false, not a string");
 	parse_err(f, "{\"bridges\": [{\"name\": \"b\", \"learning\": 1}]}",
 		  "bridges[0].learning: expected true or false");
-	parse_err(f,
-		  doc_with_ports("{\"name\": \"v1\", \"type\": \"vhost-user\", \"socket\": \"/s\"},"
-				 "{\"name\": \"v2\", \"type\": \"vhost-user\", \"socket\": \"/s\"}"),
-		  "bridges[0].ports[1].socket: \"/s\" is already used by bridges[0].ports[0]");
+	parse_err(
+		f,
+		doc_with_ports("{\"name\": \"v1\", \"type\": \"vhost-user\", \"socket\": \"/s\"},"
+			       "{\"name\": \"v2\", \"type\": \"vhost-user\", \"socket\": \"/s\"}"),
+		"bridges[0].ports[1].socket: \"/s\" is already used by bridges[0].ports[0]");
 }
 
 static void
