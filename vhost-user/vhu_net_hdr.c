@@ -16,6 +16,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "iovs_pkt.h"
 #include "vhu_net_hdr.h"
 
 /* The TX offload bits this module reads and writes (vswitch/offload.h). */
@@ -41,104 +42,7 @@
 
 #define F(bit) VHU_NET_FEATURE(VHU_NET_F_##bit)
 
-/* ---- packet bytes and checksums ---- */
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* Copies bytes [off, off + len) of 'm' to 'dst' (never a pointer into the
- * packet: its alignment is the guest's). false beyond the packet. */
-static bool
-pkt_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *dst)
-{
-	const void *p = rte_pktmbuf_read(m, off, len, dst);
-
-	if (p == NULL)
-		return false;
-	if (p != dst)
-		memcpy(dst, p, len);
-	return true;
-}
-
-/* Copies 'len' bytes to offset 'off' of 'm', across segments. -ERANGE beyond
- * the packet; -EROFS when a segment written is shared (indirect, external or
- * referenced twice): its bytes are someone else's too. */
-static int
-pkt_write(struct rte_mbuf *m, uint32_t off, const void *src, uint32_t len)
-{
-	const uint8_t *s = src;
-	struct rte_mbuf *seg = m;
-
-	if (off > rte_pktmbuf_pkt_len(m) || len > rte_pktmbuf_pkt_len(m) - off)
-		return -ERANGE;
-	while (seg != NULL && off >= seg->data_len) {
-		off -= seg->data_len;
-		seg = seg->next;
-	}
-	while (len > 0) {
-		uint32_t n;
-
-		if (seg == NULL)
-			return -ERANGE;
-		if (!RTE_MBUF_DIRECT(seg) || rte_mbuf_refcnt_read(seg) != 1)
-			return -EROFS;
-		n = RTE_MIN(len, (uint32_t)seg->data_len - off);
-		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, off), s, n);
-		s += n;
-		len -= n;
-		off = 0;
-		seg = seg->next;
-	}
-	return 0;
-}
-
-/* The ones'-complement sum of bytes [off, off + len) of 'm', folded, not
- * complemented. Not rte_raw_cksum_mbuf(): DPDK 22.11's truncates a segment's
- * 32-bit partial sum to 16 bits before swapping it when the segment starts at
- * an odd offset of the range, which gives wrong sums over odd-length segments. */
-static int
-pkt_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t *out)
-{
-	const struct rte_mbuf *seg = m;
-	uint32_t done = 0;
-	uint64_t sum = 0;
-
-	if (off > rte_pktmbuf_pkt_len(m) || len > rte_pktmbuf_pkt_len(m) - off)
-		return -EINVAL;
-	while (seg != NULL && off >= seg->data_len) {
-		off -= seg->data_len;
-		seg = seg->next;
-	}
-	while (len > 0) {
-		uint32_t n;
-		uint16_t part;
-
-		if (seg == NULL)
-			return -EINVAL;
-		n = RTE_MIN(len, (uint32_t)seg->data_len - off);
-		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n);
-		/* bytes after an odd count pair the other way round */
-		sum += (done & 1) ? rte_bswap16(part) : part;
-		done += n;
-		len -= n;
-		off = 0;
-		seg = seg->next;
-	}
-	sum = (sum & 0xffff) + (sum >> 16);
-	*out = csum_fold((uint32_t)sum);
-	return 0;
-}
-
-static int
-pkt_write16(struct rte_mbuf *m, uint32_t off, uint16_t v)
-{
-	return pkt_write(m, off, &v, sizeof(v));
-}
+/* ---- packet bytes and checksums: common/iovs_pkt.h ---- */
 
 /* The IP header an mbuf's metadata points at (a copy of its fixed part). */
 struct l3_view {
@@ -171,10 +75,10 @@ l3_from_meta(const struct rte_mbuf *m, struct l3_view *v)
 	fixed = v->v4 ? IP4_HLEN_MIN : IP6_HLEN;
 	if (l2 < RTE_ETHER_HDR_LEN || l3 < fixed || l2 + l3 > rte_pktmbuf_pkt_len(m))
 		return -EINVAL;
-	if (!pkt_read(m, l2 - 2, sizeof(et), et) ||
+	if (!iovs_pkt_read(m, l2 - 2, sizeof(et), et) ||
 	    (et[0] << 8 | et[1]) != (v->v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
 		return -EINVAL;
-	if (!pkt_read(m, l2, (uint32_t)fixed, &v->ip))
+	if (!iovs_pkt_read(m, l2, (uint32_t)fixed, &v->ip))
 		return -EINVAL;
 	v->l3_off = l2;
 	v->l4_off = l2 + l3;
@@ -249,15 +153,15 @@ l4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
 
 	if (field + 2 > v->ip_end)
 		return -EINVAL;
-	rc = pkt_write16(m, field, 0);
+	rc = iovs_pkt_write16(m, field, 0);
 	if (rc != 0)
 		return rc;
-	if (pkt_sum(m, v->l4_off, len, &sum) != 0)
+	if (iovs_pkt_sum(m, v->l4_off, len, &sum) != 0)
 		return -EINVAL;
-	c = (uint16_t)~csum_fold((uint32_t)sum + phdr_sum(v, len));
+	c = (uint16_t)~iovs_csum_fold((uint32_t)sum + phdr_sum(v, len));
 	if (c == 0 && v->proto == IPPROTO_UDP)
 		c = 0xffff; /* RFC 768: 0 would mean "no checksum" */
-	return pkt_write16(m, field, c);
+	return iovs_pkt_write16(m, field, c);
 }
 
 /* Writes the pseudo-header sum the contract wants in the L4 checksum field. */
@@ -268,7 +172,7 @@ l4_phdr_store(struct rte_mbuf *m, const struct l3_view *v, uint32_t l4_len)
 
 	if (field + 2 > v->ip_end)
 		return -EINVAL;
-	return pkt_write16(m, field, phdr_sum(v, l4_len));
+	return iovs_pkt_write16(m, field, phdr_sum(v, l4_len));
 }
 
 static int
@@ -278,11 +182,11 @@ ipv4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
 	uint8_t buf[IP4_HLEN_MAX];
 
 	if (!v->v4 || hlen < IP4_HLEN_MIN || hlen > IP4_HLEN_MAX ||
-	    !pkt_read(m, v->l3_off, hlen, buf))
+	    !iovs_pkt_read(m, v->l3_off, hlen, buf))
 		return -EINVAL;
 	buf[IP4_CSUM_OFF] = 0;
 	buf[IP4_CSUM_OFF + 1] = 0;
-	return pkt_write16(m, v->l3_off + IP4_CSUM_OFF, (uint16_t)~rte_raw_cksum(buf, hlen));
+	return iovs_pkt_write16(m, v->l3_off + IP4_CSUM_OFF, (uint16_t)~rte_raw_cksum(buf, hlen));
 }
 
 /* The virtio way (§5.1.6.2): the ones'-complement sum from csum_start to the
@@ -294,12 +198,12 @@ csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t offset)
 {
 	uint16_t sum, c;
 
-	if (pkt_sum(m, start, rte_pktmbuf_pkt_len(m) - start, &sum) != 0)
+	if (iovs_pkt_sum(m, start, rte_pktmbuf_pkt_len(m) - start, &sum) != 0)
 		return -EINVAL;
 	c = (uint16_t)~sum;
 	if (c == 0)
 		c = 0xffff;
-	return pkt_write16(m, start + offset, c);
+	return iovs_pkt_write16(m, start + offset, c);
 }
 
 /* ---- guest TX ---- */
@@ -423,7 +327,7 @@ apply_gso(struct rte_mbuf *m, uint8_t gso, uint16_t gso_size, uint32_t start, ui
 	m->tso_segsz = gso_size;
 	if (v.v4) {
 		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
-		rc = pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0);
+		rc = iovs_pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0);
 		if (rc != 0)
 			return rc;
 	}
@@ -540,7 +444,7 @@ gso_to_hdr(struct rte_mbuf *m, uint64_t gf, const struct l3_view *v, struct vhu_
 	    (tcp && m->l4_len < sizeof(struct rte_tcp_hdr)) || (!tcp && !v->v4))
 		return -EINVAL;
 	if (tcp) {
-		if (!pkt_read(m, v->l4_off + TCP_FLAGS_OFF, 1, &tcp_flags))
+		if (!iovs_pkt_read(m, v->l4_off + TCP_FLAGS_OFF, 1, &tcp_flags))
 			return -EINVAL;
 		type = v->v4 ? VHU_NET_HDR_GSO_TCPV4 : VHU_NET_HDR_GSO_TCPV6;
 		need |= v->v4 ? F(GUEST_TSO4) : F(GUEST_TSO6);

@@ -2,8 +2,7 @@
  * TSO/UFO through rte_gso or our copying segmenter, then per-segment header
  * fixes. Producers of the work: vhost-user/vhu_net_hdr.c; callers: the PMD's
  * tx path (pmd.c) and the vhost-user port before vhu_net_hdr_from_mbuf(). The
- * byte-level checksum helpers mirror vhu_net_hdr.c's (the modules do not link
- * each other). */
+ * byte-level checksum helpers are shared with vhu_net_hdr.c (common/iovs_pkt.h). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +18,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "iovs_pkt.h"
 #include "offload.h"
 
 #define TX_OWN_MASK                                                                                \
@@ -87,104 +87,7 @@ vsw_offload_ctx_fini(struct vsw_offload_ctx *ctx)
 		memset(ctx, 0, sizeof(*ctx));
 }
 
-/* ---- packet bytes and checksums ---- */
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* Copies bytes [off, off + len) of 'm' to 'dst' (never a pointer into the
- * packet: its alignment is the guest's). false beyond the packet. */
-static bool
-pkt_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *dst)
-{
-	const void *p = rte_pktmbuf_read(m, off, len, dst);
-
-	if (p == NULL)
-		return false;
-	if (p != dst)
-		memcpy(dst, p, len);
-	return true;
-}
-
-/* Copies 'len' bytes to offset 'off' of 'm', across segments. -ERANGE beyond
- * the packet; -EROFS when a segment written is shared (indirect, external or
- * referenced twice). */
-static int
-pkt_write(struct rte_mbuf *m, uint32_t off, const void *src, uint32_t len)
-{
-	const uint8_t *s = src;
-	struct rte_mbuf *seg = m;
-
-	if (off > rte_pktmbuf_pkt_len(m) || len > rte_pktmbuf_pkt_len(m) - off)
-		return -ERANGE;
-	while (seg != NULL && off >= seg->data_len) {
-		off -= seg->data_len;
-		seg = seg->next;
-	}
-	while (len > 0) {
-		uint32_t n;
-
-		if (seg == NULL)
-			return -ERANGE;
-		if (!RTE_MBUF_DIRECT(seg) || rte_mbuf_refcnt_read(seg) != 1)
-			return -EROFS;
-		n = RTE_MIN(len, (uint32_t)seg->data_len - off);
-		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, off), s, n);
-		s += n;
-		len -= n;
-		off = 0;
-		seg = seg->next;
-	}
-	return 0;
-}
-
-/* The ones'-complement sum of bytes [off, off + len) of 'm', folded, not
- * complemented. Not rte_raw_cksum_mbuf(): DPDK 22.11's truncates a segment's
- * 32-bit partial sum to 16 bits before swapping it when the segment starts at
- * an odd offset of the range, which gives wrong sums over odd-length segments. */
-static int
-pkt_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t *out)
-{
-	const struct rte_mbuf *seg = m;
-	uint32_t done = 0;
-	uint64_t sum = 0;
-
-	if (off > rte_pktmbuf_pkt_len(m) || len > rte_pktmbuf_pkt_len(m) - off)
-		return -EINVAL;
-	while (seg != NULL && off >= seg->data_len) {
-		off -= seg->data_len;
-		seg = seg->next;
-	}
-	while (len > 0) {
-		uint32_t n;
-		uint16_t part;
-
-		if (seg == NULL)
-			return -EINVAL;
-		n = RTE_MIN(len, (uint32_t)seg->data_len - off);
-		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(seg, const uint8_t *, off), n);
-		/* bytes after an odd count pair the other way round */
-		sum += (done & 1) ? rte_bswap16(part) : part;
-		done += n;
-		len -= n;
-		off = 0;
-		seg = seg->next;
-	}
-	sum = (sum & 0xffff) + (sum >> 16);
-	*out = csum_fold((uint32_t)sum);
-	return 0;
-}
-
-static int
-pkt_write16(struct rte_mbuf *m, uint32_t off, uint16_t v)
-{
-	return pkt_write(m, off, &v, sizeof(v));
-}
+/* ---- packet bytes and checksums: common/iovs_pkt.h ---- */
 
 /* The IP header an mbuf's metadata points at (a copy of its fixed part). */
 struct l3_view {
@@ -216,10 +119,10 @@ l3_from_meta(const struct rte_mbuf *m, struct l3_view *v)
 	fixed = v->v4 ? IP4_HLEN_MIN : IP6_HLEN;
 	if (l2 < RTE_ETHER_HDR_LEN || l3 < fixed || l2 + l3 > rte_pktmbuf_pkt_len(m))
 		return -EINVAL;
-	if (!pkt_read(m, l2 - 2, sizeof(et), et) ||
+	if (!iovs_pkt_read(m, l2 - 2, sizeof(et), et) ||
 	    (et[0] << 8 | et[1]) != (v->v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
 		return -EINVAL;
-	if (!pkt_read(m, l2, (uint32_t)fixed, &v->ip))
+	if (!iovs_pkt_read(m, l2, (uint32_t)fixed, &v->ip))
 		return -EINVAL;
 	v->l3_off = l2;
 	v->l4_off = l2 + l3;
@@ -294,15 +197,15 @@ l4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
 
 	if (v->proto == 0 || field + 2 > v->ip_end)
 		return -EINVAL;
-	rc = pkt_write16(m, field, 0);
+	rc = iovs_pkt_write16(m, field, 0);
 	if (rc != 0)
 		return rc;
-	if (pkt_sum(m, v->l4_off, len, &sum) != 0)
+	if (iovs_pkt_sum(m, v->l4_off, len, &sum) != 0)
 		return -EINVAL;
-	c = (uint16_t)~csum_fold((uint32_t)sum + phdr_sum(v, len));
+	c = (uint16_t)~iovs_csum_fold((uint32_t)sum + phdr_sum(v, len));
 	if (c == 0 && v->proto == IPPROTO_UDP)
 		c = 0xffff; /* RFC 768: 0 would mean "no checksum" */
-	return pkt_write16(m, field, c);
+	return iovs_pkt_write16(m, field, c);
 }
 
 /* Writes the pseudo-header sum over 'l4_len' into the L4 checksum field. */
@@ -313,7 +216,7 @@ l4_phdr_store(struct rte_mbuf *m, const struct l3_view *v, uint32_t l4_len)
 
 	if (v->proto == 0 || field + 2 > v->ip_end)
 		return -EINVAL;
-	return pkt_write16(m, field, phdr_sum(v, l4_len));
+	return iovs_pkt_write16(m, field, phdr_sum(v, l4_len));
 }
 
 static int
@@ -323,11 +226,11 @@ ipv4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
 	uint8_t buf[IP4_HLEN_MAX];
 
 	if (!v->v4 || hlen < IP4_HLEN_MIN || hlen > IP4_HLEN_MAX ||
-	    !pkt_read(m, v->l3_off, hlen, buf))
+	    !iovs_pkt_read(m, v->l3_off, hlen, buf))
 		return -EINVAL;
 	buf[IP4_CSUM_OFF] = 0;
 	buf[IP4_CSUM_OFF + 1] = 0;
-	return pkt_write16(m, v->l3_off + IP4_CSUM_OFF, (uint16_t)~rte_raw_cksum(buf, hlen));
+	return iovs_pkt_write16(m, v->l3_off + IP4_CSUM_OFF, (uint16_t)~rte_raw_cksum(buf, hlen));
 }
 
 /* ---- checksums ---- */
@@ -352,7 +255,7 @@ finish_csum(struct rte_mbuf *m, uint32_t caps)
 		return rc;
 	if (ol & RTE_MBUF_F_TX_IP_CKSUM) {
 		if (caps & VSW_OFFLOAD_IPV4_CKSUM) {
-			rc = v.v4 ? pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0) : -EINVAL;
+			rc = v.v4 ? iovs_pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0) : -EINVAL;
 		} else {
 			rc = ipv4_csum_sw(m, &v);
 			ol &= ~RTE_MBUF_F_TX_IP_CKSUM;
@@ -441,20 +344,21 @@ patch_tcp_seg(struct rte_mbuf *s, const struct l3_view *v, uint32_t hdrs, uint32
 	int rc;
 
 	if (v->v4) {
-		rc = pkt_write16(s, v->l3_off + IP4_LEN_OFF,
-				 rte_cpu_to_be_16((uint16_t)(hdrs - v->l3_off + len)));
+		rc = iovs_pkt_write16(s, v->l3_off + IP4_LEN_OFF,
+				      rte_cpu_to_be_16((uint16_t)(hdrs - v->l3_off + len)));
 		if (rc == 0)
-			rc = pkt_write16(s, v->l3_off + IP4_ID_OFF, rte_cpu_to_be_16(id));
+			rc = iovs_pkt_write16(s, v->l3_off + IP4_ID_OFF, rte_cpu_to_be_16(id));
 	} else {
-		rc = pkt_write16(s, v->l3_off + IP6_PLEN_OFF,
-				 rte_cpu_to_be_16((uint16_t)(hdrs - v->l3_off - IP6_HLEN + len)));
+		rc = iovs_pkt_write16(
+			s, v->l3_off + IP6_PLEN_OFF,
+			rte_cpu_to_be_16((uint16_t)(hdrs - v->l3_off - IP6_HLEN + len)));
 	}
 	if (rc == 0)
-		rc = pkt_write(s, l4_off + TCP_SEQ_OFF, &seq_be, sizeof(seq_be));
+		rc = iovs_pkt_write(s, l4_off + TCP_SEQ_OFF, &seq_be, sizeof(seq_be));
 	if (!last)
 		flags &= (uint8_t) ~(RTE_TCP_PSH_FLAG | RTE_TCP_FIN_FLAG);
 	if (rc == 0)
-		rc = pkt_write(s, l4_off + TCP_FLAGS_OFF, &flags, 1);
+		rc = iovs_pkt_write(s, l4_off + TCP_FLAGS_OFF, &flags, 1);
 	return rc;
 }
 
@@ -473,8 +377,8 @@ seg_copy(struct rte_mbuf *m, struct rte_mempool *mp, const struct l3_view *v, ui
 
 	if (hdrs - v->l3_off + mss > UINT16_MAX)
 		return -ERANGE;
-	if (!pkt_read(m, v->l4_off + TCP_SEQ_OFF, sizeof(seq_be), &seq_be) ||
-	    !pkt_read(m, v->l4_off + TCP_FLAGS_OFF, 1, &flags))
+	if (!iovs_pkt_read(m, v->l4_off + TCP_SEQ_OFF, sizeof(seq_be), &seq_be) ||
+	    !iovs_pkt_read(m, v->l4_off + TCP_FLAGS_OFF, 1, &flags))
 		return -EINVAL;
 	seq = rte_be_to_cpu_32(seq_be);
 	for (i = 0; i < n; i++) {
@@ -551,10 +455,10 @@ finish_segment(struct rte_mbuf *s, uint32_t caps, bool tcp, uint32_t idx)
 			uint32_t off = v.l4_off + TCP_FLAGS_OFF;
 			uint8_t f;
 
-			if (!pkt_read(s, off, 1, &f))
+			if (!iovs_pkt_read(s, off, 1, &f))
 				return -EINVAL;
 			f &= (uint8_t)~RTE_TCP_CWR_FLAG;
-			rc = pkt_write(s, off, &f, 1);
+			rc = iovs_pkt_write(s, off, &f, 1);
 			if (rc != 0)
 				return rc;
 		}
@@ -633,13 +537,13 @@ resolve_seg(struct rte_mbuf *m, uint32_t caps, struct vsw_offload_ctx *ctx, stru
 	    hdrs + (tcp ? 0 : UDP_HLEN) > len)
 		return -EINVAL;
 	if (tcp) {
-		if (!pkt_read(m, v.l4_off + TCP_FLAGS_OFF, 1, &tcp_flags))
+		if (!iovs_pkt_read(m, v.l4_off + TCP_FLAGS_OFF, 1, &tcp_flags))
 			return -EINVAL;
 	}
 	if ((caps & (tcp ? (v.v4 ? VSW_OFFLOAD_TSO4 : VSW_OFFLOAD_TSO6) : VSW_OFFLOAD_UFO)) &&
 	    !(tcp && (tcp_flags & RTE_TCP_CWR_FLAG) && !(caps & VSW_OFFLOAD_TSO_ECN))) {
 		if (v.v4 && (ol & RTE_MBUF_F_TX_IP_CKSUM)) {
-			rc = pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0);
+			rc = iovs_pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0);
 			if (rc != 0)
 				return rc;
 		}
