@@ -24,7 +24,8 @@
 
 #include "iovs_err.h"
 
-#define VHU_PATH_MAX 108 /* sun_path */
+#define VHU_PATH_MAX		108 /* sun_path */
+#define VHU_DEV_MAX_QUEUE_PAIRS 16  /* = VHU_MAX_QUEUE_PAIRS of vhu_msg.h */
 
 struct vhu_loop;
 struct vhu_dev;
@@ -90,7 +91,7 @@ struct vhu_dev_info {
 	uint16_t mtu;		/* NET_SET_MTU, 0 if never sent */
 	uint32_t mem_regions;
 	uint64_t connects, disconnects;
-	struct vhu_queue_info q[16];
+	struct vhu_queue_info q[VHU_DEV_MAX_QUEUE_PAIRS];
 };
 /* Snapshot for views (counters read relaxed). */
 void vhu_dev_get_info(struct vhu_dev *dev, struct vhu_dev_info *info);

@@ -14,6 +14,8 @@
 #include "iovs_log.h"
 #include "vhu_priv.h"
 
+_Static_assert(VHU_DEV_MAX_QUEUE_PAIRS == VHU_MAX_QUEUE_PAIRS, "vhu_dev_info.q");
+
 static void
 close_fd(int *fd)
 {
@@ -384,7 +386,7 @@ vhu_dev_get_info(struct vhu_dev *dev, struct vhu_dev_info *info)
 	info->connects = dev->connects;
 	info->disconnects = dev->disconnects;
 	snprintf(info->state, sizeof(info->state), "%s", dev->state);
-	for (qp = 0; qp < dev->conf.max_queue_pairs && qp < 16; qp++) {
+	for (qp = 0; qp < dev->conf.max_queue_pairs; qp++) {
 		struct vhu_vring *rx = &dev->vr[2 * qp], *tx = &dev->vr[2 * qp + 1];
 		struct vhu_queue_info *q = &info->q[qp];
 

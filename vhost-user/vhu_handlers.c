@@ -283,8 +283,9 @@ set_log_fd(struct vhu_ctx *c)
 	return 0;
 }
 
-/* NUM, ADDR and BASE change a ring's layout: apply them to a stopped ring and
- * restart it if it ran (front-ends stop rings first; this keeps PMDs safe if not). */
+/* NUM, ADDR, BASE, CALL and ERR change what a PMD reads: apply them to a
+ * stopped ring and restart it if it ran (front-ends stop rings first for the
+ * layout; this keeps PMDs safe if not). */
 static int
 vring_change(struct vhu_ctx *c, uint32_t idx, int (*apply)(struct vhu_ctx *, struct vhu_vring *))
 {
@@ -404,40 +405,32 @@ set_vring_kick(struct vhu_ctx *c)
 	return vhu_vring_start(c->dev, idx, c->err);
 }
 
-/* The call fd is written by the PMD: swap it only while the ring is stopped. */
+/* The call and err fds are written by the PMD (an interrupt; the ring broke):
+ * swapped only while the ring is stopped, like its layout. */
 static int
-set_vring_call(struct vhu_ctx *c)
+apply_call(struct vhu_ctx *c, struct vhu_vring *vr)
 {
-	uint32_t idx = c->b->file.index;
-	struct vhu_vring *vr = NULL;
-	bool ran;
-	int rc = ring_index(c, idx, &vr);
-
-	if (rc != 0)
-		return rc;
-	ran = vhu_vring_stop(c->dev, idx);
 	replace_fd(&vr->call_fd, c->b->file.nofd ? -1 : take_fd(c, 0));
-	if (ran)
-		vhu_dev_restart(c->dev, UINT64_C(1) << idx);
 	return 0;
 }
 
-/* The PMD signals it when the ring breaks: swapped only while stopped, too. */
+static int
+set_vring_call(struct vhu_ctx *c)
+{
+	return vring_change(c, c->b->file.index, apply_call);
+}
+
+static int
+apply_err(struct vhu_ctx *c, struct vhu_vring *vr)
+{
+	replace_fd(&vr->err_fd, c->b->file.nofd ? -1 : take_fd(c, 0));
+	return 0;
+}
+
 static int
 set_vring_err(struct vhu_ctx *c)
 {
-	uint32_t idx = c->b->file.index;
-	struct vhu_vring *vr = NULL;
-	bool ran;
-	int rc = ring_index(c, idx, &vr);
-
-	if (rc != 0)
-		return rc;
-	ran = vhu_vring_stop(c->dev, idx);
-	replace_fd(&vr->err_fd, c->b->file.nofd ? -1 : take_fd(c, 0));
-	if (ran)
-		vhu_dev_restart(c->dev, UINT64_C(1) << idx);
-	return 0;
+	return vring_change(c, c->b->file.index, apply_err);
 }
 
 static int
