@@ -96,16 +96,30 @@ struct vhu_dev_info {
 /* Snapshot for views (counters read relaxed). */
 void vhu_dev_get_info(struct vhu_dev *dev, struct vhu_dev_info *info);
 
+/* The virtio features the front-end negotiated (0 before SET_FEATURES), for
+ * any thread (read relaxed). They change only while the device's rings are
+ * stopped, but a reader outside the data path may see the value of a moment
+ * ago: the switch reads them per tx burst to learn what work (checksums, TSO)
+ * the guest takes, and vhu_dev_enqueue() finishes or drops what it cannot. */
+uint64_t vhu_dev_features(const struct vhu_dev *dev);
+
 /* Names of the bits of 'features' (virtio) as "VERSION_1 MRG_RXBUF ...". */
 void vhu_features_format(uint64_t features, char *buf, size_t len);
 
 /* --- Fast path (PMD). 'qp' is a queue pair index. --- */
 
-/* Up to 'n' packets the guest sent on pair 'qp' (its tx ring), in mbufs from 'mp'. */
+/* Up to 'n' packets the guest sent on pair 'qp' (its tx ring), in mbufs from 'mp'.
+ * The checksum and segmentation work the guest's virtio-net header asks for
+ * travels on as mbuf TX offload flags (vswitch/offload.h); a header that does
+ * not match its packet drops the packet (counted as malformed). */
 uint16_t vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp,
 			 struct rte_mbuf **pkts, uint16_t n);
 /* Copies up to 'n' packets into the guest's rx ring of pair 'qp'. Returns how
- * many it took (and freed); the caller keeps the rest. */
+ * many it took (and freed); the caller keeps the rest and drops them: the first
+ * of them may already have had its pending offload work applied for this guest.
+ * Pending checksum work becomes a NEEDS_CSUM header (GUEST_CSUM) or is done
+ * here; TSO must only reach a guest that negotiated it (the switch segments for
+ * the others first): a TSO packet the guest cannot take is dropped (too_big). */
 uint16_t vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16_t n);
 
 #endif

@@ -277,7 +277,7 @@ vhu_dev_reset(struct vhu_dev *dev)
 	__atomic_store_n(&dev->mem, NULL, __ATOMIC_RELEASE);
 	vhu_mem_destroy(dev->mem_own);
 	dev->mem_own = NULL;
-	dev->features = 0;
+	__atomic_store_n(&dev->features, 0, __ATOMIC_RELAXED);
 	vhu_dev_set_log(dev, NULL, NULL, 0);
 	for (i = 0; i < VHU_MAX_VRINGS; i++) {
 		struct vhu_vring *vr = &dev->vr[i];
@@ -406,6 +406,12 @@ vhu_dev_get_info(struct vhu_dev *dev, struct vhu_dev_info *info)
 				 rx->vq.broken ? 2 * qp : 2 * qp + 1,
 				 rx->vq.broken ? rx->vq.broken_reason : tx->vq.broken_reason);
 	}
+}
+
+uint64_t
+vhu_dev_features(const struct vhu_dev *dev)
+{
+	return __atomic_load_n(&dev->features, __ATOMIC_RELAXED);
 }
 
 static const char *const feature_names[64] = {

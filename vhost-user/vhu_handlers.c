@@ -13,14 +13,21 @@
 #include "iovs_log.h"
 #include "vhu_priv.h"
 
-/* What iovs offers. Offloads (CSUM, TSO) are added once the virtio-net header
- * is mapped to mbuf offload flags (vhu_net_hdr.c). CTRL_VQ is left to the
+/* What iovs offers. Checksum and TCP segmentation offloads both ways: the
+ * virtio-net header maps to mbuf offload flags (vhu_net_hdr.c), and the switch
+ * finishes in software what an output cannot do (vswitch/offload.c). ECN comes
+ * with TSO (CWR stays on the first segment only). UFO is not offered: IPv6 UFO
+ * is not supported and modern guests do not use it. CTRL_VQ is left to the
  * front-end: QEMU and virtio-user handle the control queue themselves and only
  * send SET_VRING_ENABLE for multiqueue. */
 uint64_t
 vhu_offered_features(void)
 {
-	return VHU_BIT(VHU_NET_F_MRG_RXBUF) | VHU_BIT(VHU_NET_F_MQ) | VHU_BIT(VHU_NET_F_MTU) |
+	return VHU_BIT(VHU_NET_F_CSUM) | VHU_BIT(VHU_NET_F_GUEST_CSUM) |
+	       VHU_BIT(VHU_NET_F_HOST_TSO4) | VHU_BIT(VHU_NET_F_HOST_TSO6) |
+	       VHU_BIT(VHU_NET_F_HOST_ECN) | VHU_BIT(VHU_NET_F_GUEST_TSO4) |
+	       VHU_BIT(VHU_NET_F_GUEST_TSO6) | VHU_BIT(VHU_NET_F_GUEST_ECN) |
+	       VHU_BIT(VHU_NET_F_MRG_RXBUF) | VHU_BIT(VHU_NET_F_MQ) | VHU_BIT(VHU_NET_F_MTU) |
 	       VHU_BIT(VHU_NET_F_GUEST_ANNOUNCE) | VHU_BIT(VHU_F_LOG_ALL) |
 	       VHU_BIT(VHU_F_ANY_LAYOUT) | VHU_BIT(VHU_RING_F_INDIRECT_DESC) |
 	       VHU_BIT(VHU_RING_F_EVENT_IDX) | VHU_BIT(VHU_F_PROTOCOL_FEATURES) |
@@ -109,7 +116,8 @@ set_features(struct vhu_ctx *c)
 	 * changes how PMDs read the rings: stop them first. */
 	if (((f ^ dev->features) & ~VHU_BIT(VHU_F_LOG_ALL)) != 0)
 		mask = vhu_dev_stop_all(dev);
-	dev->features = f;
+	/* Read relaxed by PMDs outside the rings (vhu_dev_features()). */
+	__atomic_store_n(&dev->features, f, __ATOMIC_RELAXED);
 	dev->features_set = true;
 	dev->mrg_rxbuf = (f & VHU_BIT(VHU_NET_F_MRG_RXBUF)) != 0;
 	dev->hdr_len = (f & (VHU_BIT(VHU_NET_F_MRG_RXBUF) | VHU_BIT(VHU_F_VERSION_1))) ? 12 : 10;

@@ -1,9 +1,12 @@
 /* The data path of a vhost-user port (PMD threads): guest tx ring → mbufs
  * (dequeue) and mbufs → guest rx ring (enqueue), with the virtio-net header
- * (virtio 1.2 §5.1.6). Ring walking and its checks are vhu_vq_*.c; this file
- * copies bytes, counts, and writes the call eventfd when the guest wants it.
+ * (virtio 1.2 §5.1.6). Ring walking and its checks are vhu_vq_*.c; the header's
+ * offload fields ↔ mbuf offload flags are vhu_net_hdr.c; this file copies
+ * bytes, counts, and writes the call eventfd when the guest wants it.
  * Rules: no malloc but mbufs, no unrated logs, bounded loops; every byte of
- * guest memory read or written through a vhu_vq chain (checked translations). */
+ * guest memory read or written through a vhu_vq chain (checked translations).
+ * 'dev->features' is read once per burst: it changes only while rings are
+ * stopped (LOG_ALL aside, which this file does not read from it). */
 #define LOG_PREFIX "vhost-user/net: "
 #include <errno.h>
 #include <string.h>
@@ -17,14 +20,19 @@
 
 #include "iovs_log.h"
 #include "vhu_priv.h"
+/* After vhu_priv.h: its enum names the same feature bits as this header's macros. */
+#include "vhu_net_hdr.h"
 
 /* The longest frame a guest may send: a 64 KiB GSO packet plus headers. */
 #define MAX_PKT_LEN (65535u + RTE_ETHER_HDR_LEN + 4u)
 /* Buffers one received packet may take with MRG_RXBUF. */
 #define MAX_MRG_BUFFERS 64u
-/* Header flags and GSO types (virtio 1.2 §5.1.6). */
-#define NET_HDR_F_NEEDS_CSUM 1u
-#define NET_HDR_GSO_NONE     0u
+/* The mbuf flags that make vhu_net_hdr_from_mbuf() write a non-zero header:
+ * pending offload work (vswitch/offload.h), or a checksum known good. Others
+ * get the all-zero header without a look at their data. */
+#define TO_GUEST_HDR_FLAGS                                                                         \
+	(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG |                  \
+	 RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_RX_L4_CKSUM_GOOD)
 
 static inline void
 stat_add(uint64_t *c, uint64_t n)
@@ -157,6 +165,7 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 	const struct vhu_log *log;
 	struct vhu_chain c;
 	uint32_t hdr_len = dev->hdr_len;
+	uint64_t features = __atomic_load_n(&dev->features, __ATOMIC_RELAXED);
 	uint64_t bytes = 0;
 	uint16_t got = 0, done = 0;
 
@@ -174,7 +183,7 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 	}
 	while (got < n) {
 		enum vhu_drop why = VHU_DROP_MALFORMED;
-		uint8_t hdr[12];
+		struct vhu_net_hdr hdr;
 		struct rte_mbuf *m = NULL;
 		int rc = vhu_vq_pop(&vr->vq, mem, &c);
 
@@ -185,11 +194,17 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 			break;
 		}
 		if (likely(rc == 0 && c.out_len >= hdr_len && c.out_len - hdr_len <= MAX_PKT_LEN)) {
-			/* The header, copied out once. Without offloads offered,
-			 * a guest must not ask for checksum or segmentation. */
-			chain_read(&c, 0, hdr, hdr_len);
-			if (likely(!(hdr[0] & NET_HDR_F_NEEDS_CSUM) && hdr[1] == NET_HDR_GSO_NONE))
-				m = chain_to_mbuf(&c, hdr_len, mp, &why);
+			/* The header, copied out once; its requests checked against
+			 * the packet (our copy of it, headers in the first segment)
+			 * and turned into offload flags. */
+			chain_read(&c, 0, &hdr, hdr_len);
+			m = chain_to_mbuf(&c, hdr_len, mp, &why);
+			if (unlikely(m != NULL && (hdr.flags | hdr.gso_type) != 0) &&
+			    vhu_net_hdr_to_mbuf(&hdr, m, features, NULL) != 0) {
+				rte_pktmbuf_free(m);
+				m = NULL;
+				why = VHU_DROP_MALFORMED;
+			}
 		}
 		vhu_vq_push(&vr->vq, &c, 0, log);
 		done++;
@@ -263,12 +278,13 @@ struct used_rec {
 	uint32_t len;
 };
 
-/* One packet into as many buffers as it needs (one without MRG_RXBUF).
- * Returns 0, -EAGAIN (too few buffers now: nothing consumed), -EMSGSIZE
- * (never fits: nothing consumed), -EBADMSG (a buffer we cannot use: returned
- * empty with the others, packet dropped) or -EIO (ring broken). */
+/* One packet into as many buffers as it needs (one without MRG_RXBUF), after
+ * header 'hdr' (num_buffers is set here). Returns 0, -EAGAIN (too few buffers
+ * now: nothing consumed), -EMSGSIZE (never fits: nothing consumed), -EBADMSG
+ * (a buffer we cannot use: returned empty with the others, packet dropped) or
+ * -EIO (ring broken). */
 static int
-enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m,
+enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, struct vhu_net_hdr *hdr,
 	    const struct vhu_mem *mem, const struct vhu_log *log, struct vhu_chain *c)
 {
 	struct used_rec rec[MAX_MRG_BUFFERS];
@@ -277,7 +293,6 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m,
 	uint32_t hdr_len = dev->hdr_len, need = hdr_len + m->pkt_len, left = m->pkt_len;
 	uint32_t seg_off = 0;
 	struct rte_mbuf *seg = m;
-	uint8_t hdr[12] = {0};
 	unsigned nb = 0, i, max = dev->mrg_rxbuf ? MAX_MRG_BUFFERS : 1;
 	int rc;
 
@@ -328,7 +343,7 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m,
 		rc = -EMSGSIZE;
 		goto rewind;
 	}
-	hdr[10] = (uint8_t)nb; /* num_buffers, little-endian; nb <= 64 */
+	hdr->num_buffers = rte_cpu_to_le_16((uint16_t)nb); /* nb <= 64 */
 	memcpy(hdr_chain.iov, hdr_iov, sizeof(hdr_iov[0]) * hdr_chain.n_in);
 	chain_write(&hdr_chain, 0, hdr, hdr_len, log);
 	for (i = 0; i < nb; i++) {
@@ -355,7 +370,7 @@ vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16
 	const struct vhu_mem *mem;
 	const struct vhu_log *log;
 	struct vhu_chain c;
-	uint64_t bytes = 0;
+	uint64_t features, bytes = 0;
 	uint16_t i, sent = 0;
 	bool pushed = false;
 
@@ -369,9 +384,25 @@ vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16
 	}
 	mem = __atomic_load_n(&dev->mem, __ATOMIC_ACQUIRE);
 	log = __atomic_load_n(&dev->log, __ATOMIC_ACQUIRE);
+	features = __atomic_load_n(&dev->features, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++) {
-		int rc = enqueue_one(dev, vr, pkts[i], mem, log, &c);
+		struct vhu_net_hdr hdr = {0};
+		int rc;
 
+		if (unlikely(pkts[i]->ol_flags & TO_GUEST_HDR_FLAGS)) {
+			/* Pending work: into the header, or done now. The switch
+			 * segments first what the guest cannot take as TSO. */
+			rc = vhu_net_hdr_from_mbuf(pkts[i], features, &hdr, NULL);
+			if (unlikely(rc != 0)) {
+				stat_add(&vr->drops[rc == VHU_NET_HDR_NEEDS_GSO
+							    ? VHU_DROP_TOO_BIG
+							    : VHU_DROP_MALFORMED],
+					 1);
+				rte_pktmbuf_free(pkts[i]);
+				continue;
+			}
+		}
+		rc = enqueue_one(dev, vr, pkts[i], &hdr, mem, log, &c);
 		if (likely(rc == 0)) {
 			bytes += pkts[i]->pkt_len;
 			rte_pktmbuf_free(pkts[i]);
@@ -400,7 +431,8 @@ vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16
 		stat_add(&vr->packets, sent);
 		stat_add(&vr->bytes, bytes);
 	}
-	/* Taken: sent and too-big packets, the leading 'i'. The caller frees the
-	 * rest and counts them as tx drops. */
+	/* Taken: sent and dropped packets (too big, malformed, offload work the
+	 * guest cannot take), the leading 'i'. The caller frees the rest and
+	 * counts them as tx drops. */
 	return i;
 }

@@ -10,10 +10,12 @@
 #include "vsw_priv.h"
 
 /* Makes the frame's tag match what 'out' expects for 'vlan'; false if the
- * frame cannot be edited (no headroom). */
+ * frame cannot be edited (no headroom). A frame with pending offload work
+ * keeps l2_len pointing at its IP header (vswitch/offload.h). */
 static bool
 vlan_edit(struct rte_mbuf *m, bool tagged, uint16_t tci, enum vsw_vlan_out how)
 {
+	bool work = (m->ol_flags & VSW_OFFLOAD_TX_WORK) != 0;
 	uint8_t *p;
 
 	if (how == VSW_VLAN_OUT_UNTAGGED) {
@@ -21,7 +23,13 @@ vlan_edit(struct rte_mbuf *m, bool tagged, uint16_t tci, enum vsw_vlan_out how)
 			return true;
 		p = rte_pktmbuf_mtod(m, uint8_t *);
 		memmove(p + VSW_VLAN_HLEN, p, 12);
-		return rte_pktmbuf_adj(m, VSW_VLAN_HLEN) != NULL;
+		if (rte_pktmbuf_adj(m, VSW_VLAN_HLEN) == NULL)
+			return false;
+		/* Shorter than a tagged header: the metadata was wrong already,
+		 * and the output's offload check refuses it. */
+		if (unlikely(work) && m->l2_len >= RTE_ETHER_HDR_LEN + VSW_VLAN_HLEN)
+			m->l2_len -= VSW_VLAN_HLEN;
+		return true;
 	}
 	if (tagged) {
 		p = rte_pktmbuf_mtod(m, uint8_t *);
@@ -34,6 +42,8 @@ vlan_edit(struct rte_mbuf *m, bool tagged, uint16_t tci, enum vsw_vlan_out how)
 	memmove(p, p + VSW_VLAN_HLEN, 12);
 	*(rte_be16_t *)(p + 12) = rte_cpu_to_be_16(VSW_ETHTYPE_VLAN);
 	*(rte_be16_t *)(p + 14) = rte_cpu_to_be_16(tci);
+	if (unlikely(work))
+		m->l2_len += VSW_VLAN_HLEN;
 	return true;
 }
 
@@ -76,7 +86,9 @@ flood(struct vsw_pmd *pmd, const struct vsw_dp *dp, struct vsw_port *in, struct 
 		vsw_pmd_drop(pmd, in, VSW_DROP_NO_ROUTE, m);
 		return;
 	}
-	/* Each output may edit its copy's tag, so all but the last get a deep copy. */
+	/* Each output may edit its copy's tag, so all but the last get a deep copy
+	 * (rte_pktmbuf_copy keeps ol_flags and the length fields: pending offload
+	 * work goes with each copy, and each output may write its own). */
 	for (i = 0; i + 1 < n_out; i++) {
 		struct rte_mbuf *c = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
 

@@ -76,6 +76,12 @@
  * as they are (resolve does not linearize). */
 #define VSW_OFFLOAD_MULTI_SEG (1u << 7)
 
+/* The mbuf flags that ask for work (the contract above). A packet with none of
+ * them needs nothing from vsw_offload_resolve(): outputs test this first. */
+#define VSW_OFFLOAD_TX_WORK                                                                        \
+	(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG |                  \
+	 RTE_MBUF_F_TX_UDP_SEG)
+
 /* The capabilities behind the TX offloads an ethdev port ENABLED at configure
  * time (a subset of dev_info.tx_offload_capa that went into txmode.offloads):
  * TSO4 needs TCP_TSO with TCP_CKSUM and IPV4_CKSUM, TSO6 TCP_TSO with

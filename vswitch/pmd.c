@@ -2,8 +2,13 @@
  * Each iteration loads the published datapath snapshot (dp.c) once, polls the
  * rx queues placed on this PMD, hands each burst to the bridge (bridge.c), then
  * flushes the per-output-port tx batches and reports an RCU quiescent state.
+ * A batch holding packets with pending offload work first has that work done
+ * in software as far as the output cannot do it (offload.c).
  * Rules here: no malloc, no sleeping locks, no unrated logs. */
 #define LOG_PREFIX "vswitch/pmd: "
+#include <errno.h>
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -14,31 +19,114 @@
 #include "iovs_time.h"
 #include "vsw_priv.h"
 
+/* Segments one packet may become at an output: a 64 KB TSO packet cut at the
+ * smallest MSS Linux sends by default (net.ipv4.tcp_min_snd_mss = 48) gives
+ * 1366. More is refused (drop reason offload). On the stack: 16 KB. */
+#define PMD_MAX_SEGS 2048
+
+/* The device's own preparation of packets that carry offload work; refused
+ * packets are dropped (and their bytes taken off '*bytes'). Returns how many
+ * packets are left in pkts[], in order. */
+static uint16_t
+pmd_tx_prepare(struct vsw_pmd *pmd, struct vsw_port *out, uint16_t qid, struct rte_mbuf **pkts,
+	       uint16_t n, uint64_t *bytes)
+{
+	uint16_t ok = 0;
+
+	while (ok < n) {
+		ok = (uint16_t)(ok + out->ops->tx_prepare(out, qid, pkts + ok, n - ok));
+		if (ok < n) {
+			*bytes -= rte_pktmbuf_pkt_len(pkts[ok]);
+			vsw_pmd_drop(pmd, out, VSW_DROP_OFFLOAD, pkts[ok]);
+			memmove(&pkts[ok], &pkts[ok + 1], (size_t)(n - ok - 1) * sizeof(*pkts));
+			n--;
+		}
+	}
+	return n;
+}
+
+/* Hands pkts[0..n) to tx queue 'qid' of 'out'; frees and counts what it does
+ * not take. 'work': some packet still carries offload work for the device. */
 static void
-pmd_flush_one(struct vsw_pmd *pmd, struct vsw_port *out, struct vsw_txbatch *b)
+pmd_tx(struct vsw_pmd *pmd, struct vsw_port *out, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+       bool work)
 {
 	struct vsw_port_pmd_stats *st = &out->pmd_stats[pmd->idx];
-	uint16_t qid = (uint16_t)(pmd->idx % out->n_txq);
 	uint64_t bytes = 0;
 	uint16_t sent, i;
 
-	for (i = 0; i < b->n; i++)
-		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	if (out->txq_shared)
 		rte_spinlock_lock(&out->txq_lock[qid]);
-	sent = out->ops->tx_burst(out, qid, b->pkts, b->n);
+	if (unlikely(work) && out->ops->tx_prepare != NULL)
+		n = pmd_tx_prepare(pmd, out, qid, pkts, n, &bytes);
+	sent = out->ops->tx_burst(out, qid, pkts, n);
 	if (out->txq_shared)
 		rte_spinlock_unlock(&out->txq_lock[qid]);
-	if (unlikely(sent < b->n)) {
-		for (i = sent; i < b->n; i++) {
-			bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
-			rte_pktmbuf_free(b->pkts[i]);
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++) {
+			bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+			rte_pktmbuf_free(pkts[i]);
 		}
-		vsw_stat_add(&st->drops[VSW_DROP_TX_FULL], b->n - sent);
+		vsw_stat_add(&st->drops[VSW_DROP_TX_FULL], n - sent);
 	}
 	vsw_stat_add(&st->tx_packets, sent);
 	vsw_stat_add(&st->tx_bytes, bytes);
+}
+
+/* A batch in which some packets carry offload work: each of them is finished
+ * as far as 'out' cannot do it itself (vsw_offload_resolve), which may turn
+ * it into many segments. Everything leaves in order, VSW_BURST at a time.
+ * Packets whose work cannot be done are dropped (offload, or no_mbuf). */
+static void
+pmd_flush_offload(struct vsw_pmd *pmd, struct vsw_port *out, uint16_t qid, struct vsw_txbatch *b)
+{
+	struct rte_mbuf *tx[VSW_BURST], *segs[PMD_MAX_SEGS];
+	uint32_t caps = vsw_port_offload_caps(out);
+	uint16_t n_tx = 0, i;
+	bool work = false;
+
+	for (i = 0; i < b->n; i++) {
+		struct rte_mbuf **src = &b->pkts[i];
+		int n_src = 1, j;
+
+		if (b->pkts[i]->ol_flags & VSW_OFFLOAD_TX_WORK) {
+			n_src = vsw_offload_resolve(b->pkts[i], caps, &pmd->offload, segs,
+						    RTE_DIM(segs));
+			if (unlikely(n_src < 0)) {
+				vsw_pmd_drop(pmd, out,
+					     n_src == -ENOMEM ? VSW_DROP_NO_MBUF : VSW_DROP_OFFLOAD,
+					     b->pkts[i]);
+				continue;
+			}
+			src = segs;
+		}
+		for (j = 0; j < n_src; j++) {
+			if (n_tx == VSW_BURST) {
+				pmd_tx(pmd, out, qid, tx, n_tx, work);
+				n_tx = 0;
+				work = false;
+			}
+			work |= (src[j]->ol_flags & VSW_OFFLOAD_TX_WORK) != 0;
+			tx[n_tx++] = src[j];
+		}
+	}
+	if (n_tx > 0)
+		pmd_tx(pmd, out, qid, tx, n_tx, work);
+}
+
+static void
+pmd_flush_one(struct vsw_pmd *pmd, struct vsw_port *out, struct vsw_txbatch *b)
+{
+	uint16_t qid = (uint16_t)(pmd->idx % out->n_txq);
+
+	if (likely(!b->offload))
+		pmd_tx(pmd, out, qid, b->pkts, b->n, false);
+	else
+		pmd_flush_offload(pmd, out, qid, b);
 	b->n = 0;
+	b->offload = false;
 }
 
 void
@@ -50,6 +138,7 @@ vsw_pmd_enqueue(struct vsw_pmd *pmd, struct vsw_port *out, struct rte_mbuf *m)
 		pmd->pending[pmd->n_pending++] = out->slot;
 	else if (b->n == VSW_BURST)
 		pmd_flush_one(pmd, out, b);
+	b->offload |= (m->ol_flags & VSW_OFFLOAD_TX_WORK) != 0;
 	b->pkts[b->n++] = m;
 }
 
@@ -140,6 +229,11 @@ vsw_pmd_launch(struct vsw *sw, unsigned idx, unsigned lcore)
 	pmd->sw = sw;
 	pmd->idx = idx;
 	pmd->lcore = lcore;
+	rc = vsw_offload_ctx_init(&pmd->offload, sw->mp, sw->indirect_mp);
+	if (rc != 0) {
+		rte_free(pmd);
+		return rc;
+	}
 	sw->pmds[idx] = pmd;
 	rc = rte_eal_remote_launch(pmd_main, pmd, lcore);
 	if (rc != 0) {
@@ -162,6 +256,7 @@ vsw_pmd_stop_all(struct vsw *sw)
 		if (sw->pmds[i] == NULL)
 			continue;
 		rte_eal_wait_lcore(sw->pmds[i]->lcore);
+		vsw_offload_ctx_fini(&sw->pmds[i]->offload);
 		rte_free(sw->pmds[i]);
 		sw->pmds[i] = NULL;
 	}

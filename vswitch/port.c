@@ -1,4 +1,4 @@
-/* The switch's control side: creation and teardown (mbuf pool, RCU, PMDs),
+/* The switch's control side: creation and teardown (mbuf pools, RCU, PMDs),
  * bridges, and ports — open through the port's ops, rx-queue placement over the
  * PMDs, publication through dp.c. Control thread only. */
 #define LOG_PREFIX "vswitch/port: "
@@ -69,11 +69,21 @@ vsw_create(const struct vsw_params *params, struct vsw **out, struct iovs_err *e
 			       rte_strerror(rte_errno));
 		goto err_free_sw;
 	}
+	/* Software TSO (rte_gso) references payload through indirect mbufs, one per
+	 * segment and input segment it spans; they live until the output frees
+	 * the segments, as long as direct mbufs do: as many. */
+	sw->indirect_mp =
+		rte_pktmbuf_pool_create("vsw_indirect", n_mbufs, 256, 0, 0, (int)rte_socket_id());
+	if (sw->indirect_mp == NULL) {
+		rc = iovs_errf(err, -rte_errno, "cannot create a pool of %u indirect mbufs: %s",
+			       n_mbufs, rte_strerror(rte_errno));
+		goto err_free_pool;
+	}
 	qs_size = rte_rcu_qsbr_get_memsize(sw->n_pmds);
 	sw->qs = rte_zmalloc("vsw_qsbr", qs_size, RTE_CACHE_LINE_SIZE);
 	if (sw->qs == NULL) {
 		rc = iovs_errf(err, -ENOMEM, "out of memory for RCU state");
-		goto err_free_pool;
+		goto err_free_indirect;
 	}
 	rte_rcu_qsbr_init(sw->qs, sw->n_pmds);
 	sw->dp = calloc(1, sizeof(*sw->dp));
@@ -99,6 +109,8 @@ err_stop_pmds:
 	free(sw->dp);
 err_free_qs:
 	rte_free(sw->qs);
+err_free_indirect:
+	rte_mempool_free(sw->indirect_mp);
 err_free_pool:
 	rte_mempool_free(sw->mp);
 err_free_sw:
@@ -146,6 +158,7 @@ vsw_destroy(struct vsw *sw)
 	}
 	free(sw->dp);
 	rte_free(sw->qs);
+	rte_mempool_free(sw->indirect_mp);
 	rte_mempool_free(sw->mp);
 	free(sw);
 }

@@ -1,9 +1,13 @@
 /* Ports backed by a DPDK ethdev: tap, af_packet, af_xdp, null, ring, PCI NICs
  * and VFs, or any devargs. Opened by hot-plugging the device (rte_dev_probe), so
- * ports come and go while iovsd runs; rx/tx bursts go straight to the ethdev. */
+ * ports come and go while iovsd runs; rx/tx bursts go straight to the ethdev.
+ * At configure, the TX offloads the device has among checksums, TSO and
+ * multi-segment mbufs are enabled; they become the port's offload caps, and
+ * the PMD does the rest in software before tx (pmd.c, offload.c). */
 #define LOG_PREFIX "vswitch/ethdev: "
 /* rte_devargs_reset() is still marked experimental in DPDK 22.11. */
 #define ALLOW_EXPERIMENTAL_API
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +20,12 @@
 
 #define RX_DESC 1024
 #define TX_DESC 1024
+
+/* The TX offloads the switch can hand to a device (vswitch/offload.h). */
+#define TX_OFFLOADS_USED                                                                           \
+	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |                            \
+	 RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO |                               \
+	 RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 
 /* The devargs iovs hot-plugs for a port. vdev names must be unique in the
  * process: they carry the port's name. */
@@ -81,6 +91,71 @@ unplug(uint16_t port_id)
 		LOG_WARN("ethdev %u: device removal failed", port_id);
 }
 
+/* Drivers whose TX offloads are software that gets them wrong, with what of
+ * them the switch still uses (it does the rest itself, as fast: it is
+ * software either way). Measured on DPDK 22.11.11: net_tap sums L4 checksums
+ * segment by segment as if every segment had an even length (wrong sums for
+ * chained mbufs with an odd-length segment, which its own TSO produces too),
+ * refuses TSO whose segments with their Ethernet header exceed the MTU (MSS
+ * 1448 at MTU 1500), and sends TCP/IPv6 TSO packets unsegmented. */
+static const struct {
+	const char *driver;
+	uint64_t keep;
+} tx_offload_quirks[] = {
+	{"net_tap", RTE_ETH_TX_OFFLOAD_MULTI_SEGS},
+};
+
+/* The TX offloads to enable on the device 'info' describes. */
+static uint64_t
+tx_offloads_wanted(const struct rte_eth_dev_info *info)
+{
+	uint64_t o = info->tx_offload_capa & TX_OFFLOADS_USED;
+	unsigned i;
+
+	for (i = 0; i < RTE_DIM(tx_offload_quirks); i++)
+		if (info->driver_name != NULL &&
+		    strcmp(info->driver_name, tx_offload_quirks[i].driver) == 0)
+			o &= tx_offload_quirks[i].keep;
+	/* TSO is only handed over together with the TCP checksum. */
+	if (!(o & RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
+		o &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	return o;
+}
+
+static void
+caps_format(uint32_t caps, char *buf, size_t len)
+{
+	static const char *const names[] = {"ipv4_csum", "tcp_csum", "udp_csum", "tso4",
+					    "tso6",	 "tso_ecn",  "ufo",	 "multi_seg"};
+	size_t off = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(names) && off < len; i++) {
+		int n;
+
+		if (!(caps & (1u << i)))
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s", off ? " " : "", names[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off == 0)
+		snprintf(buf, len, "none");
+}
+
+static void
+log_offloads(const struct vsw_port *port, const struct rte_eth_dev_info *info, uint64_t enabled)
+{
+	char caps[96];
+
+	caps_format(port->offload_caps, caps, sizeof(caps));
+	LOG_INFO("port %s (%s): tx offloads 0x%" PRIx64 " of 0x%" PRIx64
+		 " enabled; the device does: %s; the switch the rest",
+		 port->conf.name, info->driver_name, enabled, info->tx_offload_capa, caps);
+}
+
 static int
 configure(struct vsw_port *port, uint16_t pid, struct rte_mempool *mp, unsigned n_pmds,
 	  struct iovs_err *err)
@@ -103,6 +178,7 @@ configure(struct vsw_port *port, uint16_t pid, struct rte_mempool *mp, unsigned 
 		return iovs_errf(err, -EINVAL, "the device has no tx queue");
 	if (socket < 0)
 		socket = (int)rte_socket_id();
+	conf.txmode.offloads = tx_offloads_wanted(&info);
 
 	rc = rte_eth_dev_configure(pid, nrxq, ntxq, &conf);
 	if (rc != 0)
@@ -129,6 +205,8 @@ configure(struct vsw_port *port, uint16_t pid, struct rte_mempool *mp, unsigned 
 	if (rc != 0)
 		return iovs_errf(err, rc, "start: %s", rte_strerror(-rc));
 	port->n_txq = ntxq;
+	port->offload_caps = vsw_offload_caps_from_ethdev(conf.txmode.offloads);
+	log_offloads(port, &info, conf.txmode.offloads);
 	return 0;
 }
 
@@ -189,6 +267,14 @@ ethdev_tx_burst(struct vsw_port *port, uint16_t qid, struct rte_mbuf **pkts, uin
 	return rte_eth_tx_burst(port->eth_port_id, qid, pkts, n);
 }
 
+/* Drivers that need it (most PCI NICs for TSO and checksums) fix up headers
+ * and check their limits here; for the others it returns 'n' at once. */
+static uint16_t
+ethdev_tx_prepare(struct vsw_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_prepare(port->eth_port_id, qid, pkts, n);
+}
+
 static void
 ethdev_get_info(struct vsw_port *port, struct vsw_port_info *info)
 {
@@ -214,5 +300,6 @@ const struct vsw_port_ops vsw_port_ethdev_ops = {
 	.close = ethdev_close,
 	.rx_burst = ethdev_rx_burst,
 	.tx_burst = ethdev_tx_burst,
+	.tx_prepare = ethdev_tx_prepare,
 	.get_info = ethdev_get_info,
 };

@@ -1,9 +1,12 @@
 /* Ports backed by a vhost-user device (vhost-user/vhu.h): a virtio-net guest
  * behind a unix socket. Rx queue q is the guest's tx ring of queue pair q, tx
  * queue q its rx ring. The device syncs with the PMDs through this switch's
- * RCU state whenever the front-end changes what PMDs read. */
+ * RCU state whenever the front-end changes what PMDs read. What offload work
+ * the port takes follows the guest's negotiated features, read per tx burst. */
 #define LOG_PREFIX "vswitch/vhost: "
 #include <string.h>
+
+#include <linux/virtio_net.h>
 
 #include <rte_rcu_qsbr.h>
 
@@ -70,6 +73,33 @@ vhost_tx_burst(struct vsw_port *port, uint16_t qid, struct rte_mbuf **pkts, uint
 	return vhu_dev_enqueue(port->vhu, qid, pkts, n);
 }
 
+#define VIRTIO_BIT(b) (UINT64_C(1) << (b))
+
+/* What the guest takes (virtio 1.2 §5.1.6.3): partial TCP/UDP checksums with
+ * GUEST_CSUM, TSO packets with GUEST_TSO4/6 (which need GUEST_CSUM), CWR on
+ * them with GUEST_ECN. vhu_dev_enqueue() computes the IPv4 header checksum
+ * itself (a guest has no way to take it), and takes chained mbufs. */
+static uint32_t
+vhost_offload_caps(const struct vsw_port *port)
+{
+	uint64_t f = vhu_dev_features(port->vhu);
+	uint32_t caps = VSW_OFFLOAD_IPV4_CKSUM | VSW_OFFLOAD_MULTI_SEG;
+
+	if (!(f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM)))
+		return caps;
+	caps |= VSW_OFFLOAD_TCP_CKSUM | VSW_OFFLOAD_UDP_CKSUM;
+	if (f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4))
+		caps |= VSW_OFFLOAD_TSO4;
+	if (f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6))
+		caps |= VSW_OFFLOAD_TSO6;
+	if ((f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_ECN)) &&
+	    (caps & (VSW_OFFLOAD_TSO4 | VSW_OFFLOAD_TSO6)))
+		caps |= VSW_OFFLOAD_TSO_ECN;
+	if (f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_UFO))
+		caps |= VSW_OFFLOAD_UFO;
+	return caps;
+}
+
 static void
 vhost_get_info(struct vsw_port *port, struct vsw_port_info *info)
 {
@@ -110,5 +140,6 @@ const struct vsw_port_ops vsw_port_vhost_ops = {
 	.close = vhost_close,
 	.rx_burst = vhost_rx_burst,
 	.tx_burst = vhost_tx_burst,
+	.offload_caps = vhost_offload_caps,
 	.get_info = vhost_get_info,
 };

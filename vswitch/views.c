@@ -12,7 +12,7 @@ static const char *const drop_names[VSW_DROP__MAX] = {
 	[VSW_DROP_NO_ROUTE] = "no_route",   [VSW_DROP_TX_FULL] = "tx_full",
 	[VSW_DROP_NO_MBUF] = "no_mbuf",	    [VSW_DROP_VLAN] = "vlan",
 	[VSW_DROP_MALFORMED] = "malformed", [VSW_DROP_RX_MISSED] = "rx_missed",
-	[VSW_DROP_TOO_BIG] = "too_big",
+	[VSW_DROP_TOO_BIG] = "too_big",	    [VSW_DROP_OFFLOAD] = "offload",
 };
 
 const char *

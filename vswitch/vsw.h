@@ -139,6 +139,7 @@ enum vsw_drop_reason {
 	VSW_DROP_MALFORMED, /* shorter than an Ethernet header */
 	VSW_DROP_RX_MISSED, /* device counter: rx ring full (PMD too slow) */
 	VSW_DROP_TOO_BIG,   /* larger than the output can take (a guest's rx buffers) */
+	VSW_DROP_OFFLOAD,   /* pending checksum/TSO work the output needed was refused */
 	VSW_DROP__MAX
 };
 const char *vsw_drop_reason_name(enum vsw_drop_reason reason);

@@ -2,9 +2,10 @@
  *
  * Ownership at a glance:
  *   struct vsw         control thread; 'dp' is the one field PMDs read (RCU).
- *   struct vsw_port    created/destroyed by the control thread; 'conf' and 'ops'
- *                      immutable once published; rxq[] stats written by the one
- *                      PMD polling that queue; pmd_stats[i] written by PMD i only.
+ *   struct vsw_port    created/destroyed by the control thread; 'conf', 'ops'
+ *                      and 'offload_caps' immutable once published; rxq[] stats
+ *                      written by the one PMD polling that queue; pmd_stats[i]
+ *                      written by PMD i only.
  *   struct vsw_bridge  control thread; 'fdb' shared with PMDs (see fdb.h).
  *   struct vsw_dp      immutable once published; freed after a grace period.
  *   struct vsw_pmd     its own PMD thread; counters read by the control thread.
@@ -21,6 +22,7 @@
 #include <rte_spinlock.h>
 
 #include "fdb.h"
+#include "offload.h"
 #include "pkt_key.h"
 #include "vsw.h"
 
@@ -40,6 +42,15 @@ struct vsw_port_ops {
 			     uint16_t n);
 	uint16_t (*tx_burst)(struct vsw_port *port, uint16_t qid, struct rte_mbuf **pkts,
 			     uint16_t n);
+	/* Optional (PMD, under the queue's lock if shared): readies packets that
+	 * carry offload work for the device (rte_eth_tx_prepare). Returns how many
+	 * of the leading packets are ready; pkts[return] is refused. */
+	uint16_t (*tx_prepare)(struct vsw_port *port, uint16_t qid, struct rte_mbuf **pkts,
+			       uint16_t n);
+	/* Optional (PMD): the VSW_OFFLOAD_* work the port does itself now, for
+	 * ports whose capabilities change (a guest renegotiates); without it,
+	 * 'offload_caps' of struct vsw_port. */
+	uint32_t (*offload_caps)(const struct vsw_port *port);
 	/* Link, MAC and the device's own drop counters (control thread). */
 	void (*get_info)(struct vsw_port *port, struct vsw_port_info *info);
 };
@@ -73,6 +84,7 @@ struct vsw_port {
 	uint16_t eth_port_id; /* ethdev ports */
 	struct vhu_dev *vhu;  /* vhost-user ports */
 	struct rte_mempool *mp;
+	uint32_t offload_caps; /* VSW_OFFLOAD_*: set by open (ethdev: what configure enabled) */
 	uint16_t n_txq;
 	bool txq_shared; /* fewer tx queues than PMDs: lock per queue */
 	rte_spinlock_t txq_lock[VSW_MAX_PMDS];
@@ -103,6 +115,7 @@ struct vsw_dp {
 
 struct vsw_txbatch {
 	uint16_t n;
+	bool offload; /* a packet in pkts[] carries offload work (VSW_OFFLOAD_TX_WORK) */
 	struct rte_mbuf *pkts[VSW_BURST];
 };
 
@@ -118,6 +131,7 @@ struct vsw_pmd {
 	uint64_t idle_cycles;
 	unsigned n_pending;
 	uint16_t pending[VSW_MAX_PORTS]; /* slots with a non-empty batch */
+	struct vsw_offload_ctx offload;	 /* software checksums and segmentation at outputs */
 	struct vsw_txbatch txb[VSW_MAX_PORTS];
 } __rte_cache_aligned;
 
@@ -125,6 +139,7 @@ struct vsw {
 	struct vsw_dp *dp; /* published; PMDs load it with acquire */
 	struct vhu_loop *vhu_loop;
 	struct rte_mempool *mp;
+	struct rte_mempool *indirect_mp; /* no data room: rte_gso's payload references */
 	struct rte_rcu_qsbr *qs;
 	unsigned n_pmds;
 	struct vsw_pmd *pmds[VSW_MAX_PMDS];
@@ -143,6 +158,13 @@ static inline uint64_t
 vsw_stat_read(const uint64_t *counter)
 {
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* The offload work 'port' does itself now (PMD). */
+static inline uint32_t
+vsw_port_offload_caps(const struct vsw_port *port)
+{
+	return port->ops->offload_caps != NULL ? port->ops->offload_caps(port) : port->offload_caps;
 }
 
 /* dp.c: rebuild the snapshot from the control view, publish it, wait for every
