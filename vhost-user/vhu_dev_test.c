@@ -3,7 +3,8 @@
  * vhu_dev (vhu_sock.c → vhu_handlers.c → vhu_dev.c), with memfd guest memory
  * whose front-end addresses are this process's own mappings. Test names map to
  * bad-input.md class 10 and promises P1, P4 and P5. No PMD runs: the 'sync'
- * callback only counts, and no DPDK function is called (no EAL needed). */
+ * callback only counts, and no DPDK function is called (no EAL needed). The
+ * front-end's messages and sequences are vhu_fe_test.c's. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,106 +28,37 @@
 #include <cmocka.h>
 
 #include "vhu.h"
+#include "vhu_fe_test.h"
 #include "vhu_msg.h"
 #include "vhu_priv.h" /* feature bits; a few white-box checks of ring state */
 
 #define QP	    2u /* max_queue_pairs of the device under test */
 #define MEM_SIZE    (UINT64_C(1) << 20)
 #define GPA	    UINT64_C(0x100000000)
-#define RING_STRIDE 0x20000u /* ring i lives at i * RING_STRIDE in guest memory */
-#define AVAIL_OFF   0x10000u
-#define USED_OFF    0x18000u
+#define RING_STRIDE VHU_FE_RING_STRIDE /* ring i lives at i * RING_STRIDE in guest memory */
+#define AVAIL_OFF   VHU_FE_AVAIL_OFF
+#define USED_OFF    VHU_FE_USED_OFF
 #define NUM	    256u
 
-#define V1 VHU_FLAG_VERSION
-#define NR (VHU_FLAG_VERSION | VHU_FLAG_NEED_REPLY)
+#define V1 VHU_FE_V1
+#define NR VHU_FE_NR
 
 #define F_BASE (VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_PROTOCOL_FEATURES))
 #define PF_ALL                                                                                     \
 	(VHU_BIT(VHU_PROTOCOL_F_REPLY_ACK) | VHU_BIT(VHU_PROTOCOL_F_MQ) |                          \
 	 VHU_BIT(VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS) | VHU_BIT(VHU_PROTOCOL_F_LOG_SHMFD))
 
-#define MAX_SEND_FDS 16
+#define MAX_SEND_FDS VHU_FE_MAX_FDS
 
 struct fx {
 	char dir[64];
 	char path[VHU_PATH_MAX];
 	struct vhu_loop *loop;
 	struct vhu_dev *dev;
-	int fd;	     /* our (front-end) end of the connection */
-	bool ack;    /* REPLY_ACK negotiated: send NEED_REPLY, expect an ack */
-	bool packed; /* VIRTIO_F_RING_PACKED negotiated */
-	int memfd;   /* guest memory */
-	uint8_t *mem;
+	struct vhu_fe fe; /* the front-end: our end of the connection, guest memory */
 	unsigned syncs, changes;
 	int base_fds; /* open fds once connected, before any message */
 };
-
-/* --- Process accounting. --- */
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static uint64_t
-rss_bytes(void)
-{
-	unsigned long size = 0, resident = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
-
-	assert_non_null(fp);
-	assert_int_equal(fscanf(fp, "%lu %lu", &size, &resident), 2);
-	fclose(fp);
-	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-new_eventfd(void)
-{
-	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-
-	assert_true(fd >= 0);
-	return fd;
-}
-
-static int
-new_memfd(uint64_t size)
-{
-	int fd = memfd_create("vhu_dev_test", MFD_CLOEXEC);
-
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)size), 0);
-	return fd;
-}
-
-static uint8_t *
-map_fd(int fd, uint64_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-
-	assert_true(p != MAP_FAILED);
-	return p;
-}
 
 static void
 close_all(int *fds, unsigned n)
@@ -137,12 +69,6 @@ close_all(int *fds, unsigned n)
 		close(fds[i]);
 		fds[i] = -1;
 	}
-}
-
-static uint64_t
-uva_of(const void *p)
-{
-	return (uint64_t)(uintptr_t)p;
 }
 
 /* --- The device side: the loop and callbacks. --- */
@@ -170,6 +96,19 @@ pump(struct fx *f)
 		vhu_loop_run(f->loop);
 }
 
+static void
+pump_cb(void *arg)
+{
+	pump(arg);
+}
+
+/* A failed front-end step fails the test. */
+static void
+fe_fail(const char *msg)
+{
+	fail_msg("%s", msg);
+}
+
 static struct vhu_dev_info
 info(struct fx *f)
 {
@@ -187,40 +126,15 @@ ring_running(struct fx *f, unsigned idx)
 	return idx % 2 == 0 ? in.q[idx / 2].rx_up : in.q[idx / 2].tx_up;
 }
 
-static int
-connect_to(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
-static int
-listen_on(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	return fd;
-}
-
 /* Drops our connection (the device sees the end of stream) and opens a new one. */
 static void
 fresh_conn(struct fx *f)
 {
-	if (f->fd >= 0)
-		close(f->fd);
+	if (f->fe.fd >= 0)
+		close(f->fe.fd);
 	pump(f);
-	f->fd = connect_to(f->path);
-	f->ack = false;
+	f->fe.fd = vhu_fe_connect(f->path);
+	f->fe.ack = false;
 	pump(f);
 	assert_true(info(f).connected);
 }
@@ -247,9 +161,14 @@ setup_bare(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/sock", f->dir);
 	assert_int_equal(vhu_loop_create(&f->loop, &err), 0);
-	f->fd = -1;
-	f->memfd = new_memfd(MEM_SIZE);
-	f->mem = map_fd(f->memfd, MEM_SIZE);
+	f->fe.fd = -1;
+	f->fe.memfd = vhu_fe_memfd(MEM_SIZE);
+	f->fe.mem = vhu_fe_map(f->fe.memfd, MEM_SIZE);
+	f->fe.mem_size = MEM_SIZE;
+	f->fe.gpa = GPA;
+	f->fe.queue_pairs = QP;
+	f->fe.pump = pump_cb;
+	f->fe.pump_arg = f;
 	*state = f;
 	return 0;
 }
@@ -268,7 +187,7 @@ setup(void **state)
 	if (rc != 0)
 		fail_msg("vhu_dev_create: %s", iovs_err_str(&err, rc));
 	fresh_conn(f);
-	f->base_fds = count_fds();
+	f->base_fds = vhu_fe_count_fds();
 	return 0;
 }
 
@@ -278,12 +197,12 @@ teardown(void **state)
 	struct fx *f = *state;
 	char path[VHU_PATH_MAX + 16];
 
-	if (f->fd >= 0)
-		close(f->fd);
+	if (f->fe.fd >= 0)
+		close(f->fe.fd);
 	vhu_dev_destroy(f->dev);
 	vhu_loop_destroy(f->loop);
-	munmap(f->mem, MEM_SIZE);
-	close(f->memfd);
+	munmap(f->fe.mem, MEM_SIZE);
+	close(f->fe.memfd);
 	snprintf(path, sizeof(path), "%s", f->path);
 	unlink(path);
 	rmdir(f->dir);
@@ -297,343 +216,40 @@ static void
 assert_fds_at_baseline(struct fx *f)
 {
 	fresh_conn(f);
-	assert_int_equal(count_fds(), f->base_fds);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds);
 }
 
-/* --- Front-end side: sending. --- */
-
-static void
-send_raw(int fd, const void *buf, size_t len, const int *fds, unsigned nfds)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * MAX_SEND_FDS)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = {(void *)buf, len};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	ssize_t n;
-
-	assert_true(nfds <= MAX_SEND_FDS);
-	if (nfds > 0) {
-		struct cmsghdr *cm;
-
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
-	n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	if (n != (ssize_t)len)
-		fail_msg("sendmsg: %zd of %zu bytes: %s", n, len, strerror(errno));
-}
-
-/* A header with 'size' = len, then the payload; fds ride with the header. */
-static void
-send_msg(int fd, uint32_t req, uint32_t flags, const void *payload, uint32_t len, const int *fds,
-	 unsigned nfds)
-{
-	uint8_t buf[VHU_MSG_HDR_SIZE + 512];
-	struct vhu_wire_hdr h = {.request = req, .flags = flags, .size = len};
-
-	assert_true(len <= sizeof(buf) - VHU_MSG_HDR_SIZE);
-	memcpy(buf, &h, sizeof(h));
-	if (len > 0)
-		memcpy(buf + sizeof(h), payload, len);
-	send_raw(fd, buf, sizeof(h) + len, fds, nfds);
-}
-
-static void
-send_none(struct fx *f, uint32_t req, uint32_t flags)
-{
-	send_msg(f->fd, req, flags, NULL, 0, NULL, 0);
-}
-
-static void
-send_u64(struct fx *f, uint32_t req, uint32_t flags, uint64_t v)
-{
-	send_msg(f->fd, req, flags, &v, sizeof(v), NULL, 0);
-}
-
-static void
-send_state(struct fx *f, uint32_t req, uint32_t flags, uint32_t idx, uint32_t num)
-{
-	struct vhu_wire_vring_state s = {.index = idx, .num = num};
-
-	send_msg(f->fd, req, flags, &s, sizeof(s), NULL, 0);
-}
-
-/* SET_VRING_KICK/CALL/ERR with payload 'v'; 'fd' (if >= 0) is sent and our
- * copy closed. */
-static void
-send_file(struct fx *f, uint32_t req, uint32_t flags, uint64_t v, int fd)
-{
-	send_msg(f->fd, req, flags, &v, sizeof(v), &fd, fd >= 0 ? 1 : 0);
-	if (fd >= 0)
-		close(fd);
-}
-
-/* Ring 'idx' at idx * RING_STRIDE in the guest memory mapped at 'mem'. */
-static void
-send_addr(struct fx *f, uint32_t flags, uint32_t idx, const uint8_t *mem, uint32_t aflags)
-{
-	const uint8_t *r = mem + (size_t)(idx % 8) * RING_STRIDE;
-	struct vhu_wire_vring_addr a = {
-		.index = idx,
-		.flags = aflags,
-		.desc_user_addr = uva_of(r),
-		.used_user_addr = uva_of(r + USED_OFF),
-		.avail_user_addr = uva_of(r + AVAIL_OFF),
-		.log_guest_addr = GPA + (uint64_t)(idx % 8) * RING_STRIDE + USED_OFF,
-	};
-
-	send_msg(f->fd, VHU_REQ_SET_VRING_ADDR, flags, &a, sizeof(a), NULL, 0);
-}
-
-/* SET_MEM_TABLE announcing 'nregions' but carrying 'n' region entries. */
-static void
-send_mem_table(struct fx *f, uint32_t flags, uint32_t nregions, const struct vhu_wire_mem_region *r,
-	       unsigned n, const int *fds, unsigned nfds)
-{
-	uint8_t buf[VHU_MEM_TABLE_HDR_SIZE + 9 * sizeof(struct vhu_wire_mem_region)];
-	uint32_t pad = 0;
-
-	assert_true(n <= 9);
-	memcpy(buf, &nregions, 4);
-	memcpy(buf + 4, &pad, 4);
-	if (n > 0)
-		memcpy(buf + VHU_MEM_TABLE_HDR_SIZE, r, n * sizeof(*r));
-	send_msg(f->fd, VHU_REQ_SET_MEM_TABLE, flags, buf,
-		 (uint32_t)(VHU_MEM_TABLE_HDR_SIZE + n * sizeof(*r)), fds, nfds);
-}
-
-static void
-send_mem_reg(struct fx *f, uint32_t req, uint32_t flags, struct vhu_wire_mem_region r, int fd)
-{
-	struct vhu_wire_mem_reg m = {.padding = 0, .region = r};
-
-	send_msg(f->fd, req, flags, &m, sizeof(m), &fd, fd >= 0 ? 1 : 0);
-}
-
-static void
-send_log_base(struct fx *f, uint32_t flags, uint64_t size, uint64_t offset, int fd)
-{
-	struct vhu_wire_log l = {.mmap_size = size, .mmap_offset = offset};
-
-	send_msg(f->fd, VHU_REQ_SET_LOG_BASE, flags, &l, sizeof(l), &fd, fd >= 0 ? 1 : 0);
-}
-
-static uint32_t
-fl(const struct fx *f)
-{
-	return f->ack ? NR : V1;
-}
-
-/* --- Front-end side: replies. --- */
-
-/* Runs the loop, then reads one reply if there is one. Returns its payload
- * size, or -1 when nothing was sent. */
-static int
-read_reply(struct fx *f, uint32_t req, void *payload, size_t cap)
-{
-	struct vhu_wire_hdr h;
-	ssize_t n;
-
-	pump(f);
-	n = recv(f->fd, &h, sizeof(h), MSG_DONTWAIT);
-	if (n < 0 && errno == EAGAIN)
-		return -1;
-	if (n != (ssize_t)sizeof(h))
-		fail_msg("reply to %s: read %zd: %s", vhu_msg_name(req), n,
-			 n < 0 ? strerror(errno) : "connection closed");
-	assert_int_equal(h.request, req);
-	assert_int_equal(h.flags, VHU_FLAG_VERSION | VHU_FLAG_REPLY);
-	assert_true(h.size <= cap);
-	n = recv(f->fd, payload, h.size, MSG_DONTWAIT);
-	assert_int_equal(n, h.size);
-	return (int)h.size;
-}
-
-static uint64_t
-expect_reply_u64(struct fx *f, uint32_t req)
-{
-	uint64_t v = 0;
-	int n = read_reply(f, req, &v, sizeof(v));
-
-	if (n < 0)
-		fail_msg("no reply to %s", vhu_msg_name(req));
-	assert_int_equal(n, sizeof(v));
-	return v;
-}
-
-static uint32_t
-expect_reply_state(struct fx *f, uint32_t req, uint32_t idx)
-{
-	struct vhu_wire_vring_state s;
-	int n = read_reply(f, req, &s, sizeof(s));
-
-	if (n < 0)
-		fail_msg("no reply to %s", vhu_msg_name(req));
-	assert_int_equal(n, sizeof(s));
-	assert_int_equal(s.index, idx);
-	return s.num;
-}
+/* --- Front-end side: what vhu_fe_test.c checks, plus the device's view. --- */
 
 /* Nothing was sent back and the connection is still up. */
 static void
 expect_no_reply(struct fx *f)
 {
-	struct vhu_wire_hdr h;
-	ssize_t n;
-
-	pump(f);
-	n = recv(f->fd, &h, sizeof(h), MSG_DONTWAIT | MSG_PEEK);
-	if (n == (ssize_t)sizeof(h))
-		fail_msg("unexpected reply to %s", vhu_msg_name(h.request));
-	if (n > 0)
-		fail_msg("unexpected %zd bytes", n);
-	if (!(n < 0 && errno == EAGAIN))
-		fail_msg("connection closed (%s)", n < 0 ? strerror(errno) : "end of stream");
+	vhu_fe_expect_no_reply(&f->fe);
 	assert_true(info(f).connected);
-}
-
-/* The message was accepted: an ack of 0 with REPLY_ACK, else no reply. */
-static void
-expect_ok(struct fx *f, uint32_t req)
-{
-	if (f->ack)
-		assert_int_equal(expect_reply_u64(f, req), 0);
-	else
-		expect_no_reply(f);
-}
-
-/* A REPLY_ACK nack or a failed status: a non-zero u64, connection kept. */
-static void
-expect_nack(struct fx *f, uint32_t req)
-{
-	assert_int_not_equal(expect_reply_u64(f, req), 0);
-	expect_no_reply(f);
 }
 
 /* The device closed the connection without a reply. */
 static void
 expect_closed(struct fx *f)
 {
-	char c;
-	ssize_t n;
-
-	pump(f);
-	n = recv(f->fd, &c, 1, MSG_DONTWAIT);
-	if (!(n == 0 || (n < 0 && errno == ECONNRESET)))
-		fail_msg("connection still open (recv %zd: %s)", n,
-			 n < 0 ? strerror(errno) : "got data");
+	vhu_fe_expect_closed(&f->fe);
 	assert_false(info(f).connected);
 }
 
 /* --- Front-end side: the usual sequences. --- */
 
-static uint64_t
-get_features(struct fx *f)
-{
-	send_none(f, VHU_REQ_GET_FEATURES, V1);
-	return expect_reply_u64(f, VHU_REQ_GET_FEATURES);
-}
-
-/* QEMU's order: GET_FEATURES, GET/SET_PROTOCOL_FEATURES, GET_QUEUE_NUM,
- * SET_OWNER, then (at device start) SET_FEATURES. 'pf' 0: none negotiated. */
-static void
-negotiate(struct fx *f, uint64_t features, uint64_t pf)
-{
-	uint64_t offered = get_features(f);
-
-	assert_int_equal(offered & features, features);
-	if (pf != 0) {
-		send_none(f, VHU_REQ_GET_PROTOCOL_FEATURES, V1);
-		assert_int_equal(expect_reply_u64(f, VHU_REQ_GET_PROTOCOL_FEATURES) & pf, pf);
-		send_u64(f, VHU_REQ_SET_PROTOCOL_FEATURES, V1, pf);
-		expect_no_reply(f);
-		f->ack = (pf & VHU_BIT(VHU_PROTOCOL_F_REPLY_ACK)) != 0;
-	}
-	send_none(f, VHU_REQ_GET_QUEUE_NUM, V1);
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_GET_QUEUE_NUM), QP);
-	send_none(f, VHU_REQ_SET_OWNER, fl(f));
-	expect_ok(f, VHU_REQ_SET_OWNER);
-	send_u64(f, VHU_REQ_SET_FEATURES, fl(f), features);
-	expect_ok(f, VHU_REQ_SET_FEATURES);
-	f->packed = (features & VHU_BIT(VHU_F_RING_PACKED)) != 0;
-}
-
-static struct vhu_wire_mem_region
-region(uint64_t gpa, uint64_t size, uint64_t uva, uint64_t off)
-{
-	struct vhu_wire_mem_region r = {.guest_phys_addr = gpa,
-					.memory_size = size,
-					.userspace_addr = uva,
-					.mmap_offset = off};
-
-	return r;
-}
-
-/* One region: all of f->mem at GPA. */
-static void
-set_mem(struct fx *f)
-{
-	struct vhu_wire_mem_region r = region(GPA, MEM_SIZE, uva_of(f->mem), 0);
-
-	send_mem_table(f, fl(f), 1, &r, 1, &f->memfd, 1);
-	expect_ok(f, VHU_REQ_SET_MEM_TABLE);
-}
-
-/* SET_VRING_BASE of ring 'idx' in guest memory 'mem'. A split ring's used
- * index is made to agree, as in a guest with nothing in flight (the device
- * resumes from the used index when they differ). */
-static void
-set_base(struct fx *f, uint32_t idx, uint32_t base, uint8_t *mem)
-{
-	struct vhu_split_used *used = (void *)(mem + (size_t)(idx % 8) * RING_STRIDE + USED_OFF);
-
-	if (!f->packed)
-		used->idx = (uint16_t)base;
-	send_state(f, VHU_REQ_SET_VRING_BASE, fl(f), idx, base);
-	expect_ok(f, VHU_REQ_SET_VRING_BASE);
-}
-
-/* NUM, BASE, ADDR, KICK and CALL of ring 'idx' in guest memory 'mem'. */
-static void
-setup_ring(struct fx *f, uint32_t idx, uint32_t num, uint32_t base, uint8_t *mem)
-{
-	send_state(f, VHU_REQ_SET_VRING_NUM, fl(f), idx, num);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	set_base(f, idx, base, mem);
-	send_addr(f, fl(f), idx, mem, 0);
-	expect_ok(f, VHU_REQ_SET_VRING_ADDR);
-	send_file(f, VHU_REQ_SET_VRING_KICK, fl(f), idx, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_KICK);
-	send_file(f, VHU_REQ_SET_VRING_CALL, fl(f), idx, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_CALL);
-}
-
-static void
-enable_ring(struct fx *f, uint32_t idx, bool on)
-{
-	send_state(f, VHU_REQ_SET_VRING_ENABLE, fl(f), idx, on);
-	expect_ok(f, VHU_REQ_SET_VRING_ENABLE);
-}
-
 /* Everything up to a running queue pair 0. */
 static void
 handshake(struct fx *f, uint64_t extra_features, uint32_t num, uint32_t base)
 {
-	negotiate(f, F_BASE | extra_features, PF_ALL);
-	set_mem(f);
-	setup_ring(f, 0, num, base, f->mem);
-	setup_ring(f, 1, num, base, f->mem);
+	vhu_fe_negotiate(&f->fe, F_BASE | extra_features, PF_ALL);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_setup_ring(&f->fe, 0, num, base, f->fe.mem);
+	vhu_fe_setup_ring(&f->fe, 1, num, base, f->fe.mem);
 	assert_false(info(f).link_up); /* P4: not before SET_VRING_ENABLE */
-	enable_ring(f, 0, true);
-	enable_ring(f, 1, true);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
 	assert_true(info(f).link_up);
 }
 
@@ -659,46 +275,47 @@ check_handshake(struct fx *f, bool packed)
 	assert_int_equal(in.protocol_features, PF_ALL);
 	assert_true(f->changes >= 1); /* link up */
 	assert_string_equal(in.state, "running");
-	send_u64(f, VHU_REQ_NET_SET_MTU, fl(f), 9000);
-	expect_ok(f, VHU_REQ_NET_SET_MTU);
+	vhu_fe_send_u64(&f->fe, VHU_REQ_NET_SET_MTU, vhu_fe_flags(&f->fe), 9000);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_NET_SET_MTU);
 	assert_int_equal(info(f).mtu, 9000);
-	send_u64(f, VHU_REQ_SET_STATUS, fl(f), 0xf);
-	expect_ok(f, VHU_REQ_SET_STATUS);
-	send_none(f, VHU_REQ_GET_STATUS, fl(f));
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_GET_STATUS), 0xf);
+	vhu_fe_send_u64(&f->fe, VHU_REQ_SET_STATUS, vhu_fe_flags(&f->fe), 0xf);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_STATUS);
+	vhu_fe_send_none(&f->fe, VHU_REQ_GET_STATUS, vhu_fe_flags(&f->fe));
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_GET_STATUS), 0xf);
 
 	/* The device mapped our memfd: it suppressed kicks in the ring (iovs polls). */
 	if (packed) {
-		const struct vhu_packed_event *dev_ev = (const void *)(f->mem + USED_OFF);
+		const struct vhu_packed_event *dev_ev = (const void *)(f->fe.mem + USED_OFF);
 
 		assert_int_equal(dev_ev->flags, VHU_EVENT_F_DISABLE);
 	} else {
-		const struct vhu_split_used *used = (const void *)(f->mem + USED_OFF);
+		const struct vhu_split_used *used = (const void *)(f->fe.mem + USED_OFF);
 
 		assert_int_equal(used->flags, VHU_USED_F_NO_NOTIFY);
 	}
 
 	/* A new memory table while rings run: stop, one sync, swap, restart. */
 	syncs = f->syncs;
-	set_mem(f);
+	vhu_fe_set_mem(&f->fe);
 	assert_int_equal(f->syncs, syncs + 1);
 	assert_true(info(f).link_up);
 
 	/* GET_VRING_BASE answers what was set (nothing was processed). */
-	send_state(f, VHU_REQ_GET_VRING_BASE, fl(f), 0, 0);
-	assert_int_equal(expect_reply_state(f, VHU_REQ_GET_VRING_BASE, 0), base);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, vhu_fe_flags(&f->fe), 0, 0);
+	assert_int_equal(vhu_fe_expect_reply_state(&f->fe, VHU_REQ_GET_VRING_BASE, 0), base);
 	expect_no_reply(f); /* NEED_REPLY adds no ack to a reply with data */
 	assert_false(info(f).link_up);
-	send_state(f, VHU_REQ_GET_VRING_BASE, fl(f), 1, 0);
-	assert_int_equal(expect_reply_state(f, VHU_REQ_GET_VRING_BASE, 1), base);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, vhu_fe_flags(&f->fe), 1, 0);
+	assert_int_equal(vhu_fe_expect_reply_state(&f->fe, VHU_REQ_GET_VRING_BASE, 1), base);
 
 	/* A ring that never started answers what was set, too. */
-	send_state(f, VHU_REQ_SET_VRING_NUM, fl(f), 2, NUM);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	send_state(f, VHU_REQ_SET_VRING_BASE, fl(f), 2, packed ? 0x80038003u : 3u);
-	expect_ok(f, VHU_REQ_SET_VRING_BASE);
-	send_state(f, VHU_REQ_GET_VRING_BASE, fl(f), 2, 0);
-	assert_int_equal(expect_reply_state(f, VHU_REQ_GET_VRING_BASE, 2),
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, vhu_fe_flags(&f->fe), 2, NUM);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_BASE, vhu_fe_flags(&f->fe), 2,
+			  packed ? 0x80038003u : 3u);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_BASE);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, vhu_fe_flags(&f->fe), 2, 0);
+	assert_int_equal(vhu_fe_expect_reply_state(&f->fe, VHU_REQ_GET_VRING_BASE, 2),
 			 packed ? 0x80038003u : 3u);
 
 	/* A new front-end starts from nothing. */
@@ -709,8 +326,8 @@ check_handshake(struct fx *f, bool packed)
 	assert_int_equal(in.features, 0);
 	assert_int_equal(in.protocol_features, 0);
 	assert_int_equal(in.mtu, 0);
-	send_none(f, VHU_REQ_GET_STATUS, V1);
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_GET_STATUS), 0);
+	vhu_fe_send_none(&f->fe, VHU_REQ_GET_STATUS, V1);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_GET_STATUS), 0);
 }
 
 static void
@@ -729,15 +346,15 @@ test_handshake_packed(void **state)
 	/* Dirty logging of a packed ring (VHOST_VRING_F_LOG): used descriptors
 	 * are written into the descriptor ring, so the log needs its guest
 	 * address. */
-	negotiate(f, F_BASE | VHU_BIT(VHU_F_RING_PACKED), PF_ALL);
-	set_mem(f);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	send_addr(f, NR, 0, f->mem, VHU_VRING_F_LOG);
-	expect_ok(f, VHU_REQ_SET_VRING_ADDR);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_KICK);
-	enable_ring(f, 0, true);
+	vhu_fe_negotiate(&f->fe, F_BASE | VHU_BIT(VHU_F_RING_PACKED), PF_ALL);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_addr(&f->fe, NR, 0, f->fe.mem, VHU_VRING_F_LOG);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_ADDR);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_enable_ring(&f->fe, 0, true);
 	assert_true(ring_running(f, 0));
 	assert_true(f->dev->vr[0].vq.log_used);
 	assert_int_equal(f->dev->vr[0].vq.desc_gpa, GPA);
@@ -752,46 +369,46 @@ test_p4_rings_start_disabled_with_protocol_features(void **state)
 	struct fx *f = *state;
 	unsigned changes, syncs;
 
-	negotiate(f, F_BASE, PF_ALL);
-	set_mem(f);
-	setup_ring(f, 0, NUM, 0, f->mem);
-	setup_ring(f, 1, NUM, 0, f->mem);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_setup_ring(&f->fe, 0, NUM, 0, f->fe.mem);
+	vhu_fe_setup_ring(&f->fe, 1, NUM, 0, f->fe.mem);
 	assert_false(ring_running(f, 0));
 	assert_false(ring_running(f, 1));
 	assert_false(info(f).link_up);
 
 	changes = f->changes;
-	enable_ring(f, 0, true);
+	vhu_fe_enable_ring(&f->fe, 0, true);
 	assert_true(ring_running(f, 0));
 	assert_false(ring_running(f, 1));
 	assert_false(info(f).link_up);
-	enable_ring(f, 1, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
 	assert_true(info(f).link_up);
 	assert_int_equal(f->changes, changes + 1);
 
 	/* Disabling stops the ring, after a sync. */
 	syncs = f->syncs;
-	enable_ring(f, 0, false);
+	vhu_fe_enable_ring(&f->fe, 0, false);
 	assert_false(ring_running(f, 0));
 	assert_int_equal(f->syncs, syncs + 1);
 	assert_false(info(f).link_up);
 	assert_int_equal(f->changes, changes + 2);
-	enable_ring(f, 0, true);
+	vhu_fe_enable_ring(&f->fe, 0, true);
 	assert_true(info(f).link_up);
 
 	/* Enabled before it is set up: the ring starts at its kick. */
-	enable_ring(f, 2, true);
+	vhu_fe_enable_ring(&f->fe, 2, true);
 	assert_false(ring_running(f, 2));
-	setup_ring(f, 2, NUM, 0, f->mem);
+	vhu_fe_setup_ring(&f->fe, 2, NUM, 0, f->fe.mem);
 	assert_true(ring_running(f, 2));
 
 	/* Without VHOST_USER_F_PROTOCOL_FEATURES a ring runs from its kick. */
 	fresh_conn(f);
-	negotiate(f, VHU_BIT(VHU_F_VERSION_1), 0);
-	set_mem(f);
-	setup_ring(f, 0, NUM, 0, f->mem);
+	vhu_fe_negotiate(&f->fe, VHU_BIT(VHU_F_VERSION_1), 0);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_setup_ring(&f->fe, 0, NUM, 0, f->fe.mem);
 	assert_true(ring_running(f, 0));
-	setup_ring(f, 1, NUM, 0, f->mem);
+	vhu_fe_setup_ring(&f->fe, 1, NUM, 0, f->fe.mem);
 	assert_true(info(f).link_up);
 	assert_fds_at_baseline(f);
 }
@@ -805,44 +422,44 @@ test_p5_get_vring_base_stops_ring(void **state)
 	handshake(f, 0, NUM, 7);
 	syncs = f->syncs;
 	changes = f->changes;
-	send_state(f, VHU_REQ_GET_VRING_BASE, V1, 0, 0);
-	assert_int_equal(expect_reply_state(f, VHU_REQ_GET_VRING_BASE, 0), 7);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, V1, 0, 0);
+	assert_int_equal(vhu_fe_expect_reply_state(&f->fe, VHU_REQ_GET_VRING_BASE, 0), 7);
 	assert_false(ring_running(f, 0));
 	assert_int_equal(f->syncs, syncs + 1); /* no PMD uses the ring any more */
 	assert_false(info(f).link_up);
 	assert_int_equal(f->changes, changes + 1);
-	send_state(f, VHU_REQ_GET_VRING_BASE, V1, 1, 0);
-	assert_int_equal(expect_reply_state(f, VHU_REQ_GET_VRING_BASE, 1), 7);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, V1, 1, 0);
+	assert_int_equal(vhu_fe_expect_reply_state(&f->fe, VHU_REQ_GET_VRING_BASE, 1), 7);
 	assert_false(ring_running(f, 1));
 	assert_int_equal(f->syncs, syncs + 2);
 
 	/* Suspended, but still answering. */
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
-	send_none(f, VHU_REQ_GET_STATUS, V1);
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_GET_STATUS), 0);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
+	vhu_fe_send_none(&f->fe, VHU_REQ_GET_STATUS, V1);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_GET_STATUS), 0);
 
 	/* Nothing but a new kick restarts a stopped ring. */
 	syncs = f->syncs;
-	send_file(f, VHU_REQ_SET_VRING_CALL, NR, 0, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_CALL);
-	enable_ring(f, 0, true);
-	set_mem(f);
-	send_u64(f, VHU_REQ_SET_FEATURES, NR, F_BASE);
-	expect_ok(f, VHU_REQ_SET_FEATURES);
-	set_base(f, 0, 9, f->mem);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_CALL, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_CALL);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_send_u64(&f->fe, VHU_REQ_SET_FEATURES, NR, F_BASE);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_FEATURES);
+	vhu_fe_set_base(&f->fe, 0, 9, f->fe.mem);
 	assert_false(ring_running(f, 0));
 	assert_false(ring_running(f, 1));
 	assert_int_equal(f->syncs, syncs); /* nothing ran, nothing to wait for */
 
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_KICK);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 1, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_KICK);
-	enable_ring(f, 0, true);
-	enable_ring(f, 1, true);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 1, vhu_fe_eventfd());
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
 	assert_true(info(f).link_up);
-	send_state(f, VHU_REQ_GET_VRING_BASE, V1, 0, 0);
-	assert_int_equal(expect_reply_state(f, VHU_REQ_GET_VRING_BASE, 0), 9);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, V1, 0, 0);
+	assert_int_equal(vhu_fe_expect_reply_state(&f->fe, VHU_REQ_GET_VRING_BASE, 0), 9);
 	assert_fds_at_baseline(f);
 }
 
@@ -854,10 +471,10 @@ test_class10_vring_addr_before_mem_table(void **state)
 	struct fx *f = *state;
 
 	/* Without REPLY_ACK the front-end cannot be told: closed. */
-	negotiate(f, F_BASE, 0);
-	send_state(f, VHU_REQ_SET_VRING_NUM, V1, 0, NUM);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, V1, 0, NUM);
 	expect_no_reply(f);
-	send_addr(f, V1, 0, f->mem, 0);
+	vhu_fe_send_addr(&f->fe, V1, 0, f->fe.mem, 0);
 	expect_closed(f);
 
 	/* A new connection works. */
@@ -866,48 +483,49 @@ test_class10_vring_addr_before_mem_table(void **state)
 
 	/* With REPLY_ACK and NEED_REPLY: a nack, and the connection goes on. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	send_addr(f, NR, 0, f->mem, 0);
-	expect_nack(f, VHU_REQ_SET_VRING_ADDR);
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
-	set_mem(f);
-	setup_ring(f, 0, NUM, 0, f->mem);
-	setup_ring(f, 1, NUM, 0, f->mem);
-	enable_ring(f, 0, true);
-	enable_ring(f, 1, true);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_addr(&f->fe, NR, 0, f->fe.mem, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_ADDR);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_setup_ring(&f->fe, 0, NUM, 0, f->fe.mem);
+	vhu_fe_setup_ring(&f->fe, 1, NUM, 0, f->fe.mem);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
 	assert_true(info(f).link_up);
 
 	/* REPLY_ACK negotiated but NEED_REPLY not set: closed. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_addr(f, V1, 0, f->mem, 0);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_addr(&f->fe, V1, 0, f->fe.mem, 0);
 	expect_closed(f);
 
 	/* Addresses are data until the ring starts: outside guest memory, or
 	 * misaligned, the ring does not start (bad-input class 3). */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	set_mem(f);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	send_addr(f, NR, 0, f->mem + MEM_SIZE - 0x1000, 0); /* avail, used beyond the end */
-	expect_ok(f, VHU_REQ_SET_VRING_ADDR);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_KICK); /* not enabled yet: nothing to check */
-	send_state(f, VHU_REQ_SET_VRING_ENABLE, NR, 0, 1);
-	expect_nack(f, VHU_REQ_SET_VRING_ENABLE);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_addr(&f->fe, NR, 0, f->fe.mem + MEM_SIZE - 0x1000,
+			 0); /* avail, used beyond the end */
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_ADDR);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_KICK); /* not enabled yet: nothing to check */
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_ENABLE, NR, 0, 1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_ENABLE);
 	assert_false(ring_running(f, 0));
-	send_addr(f, NR, 0, f->mem + 2, 0); /* descriptors need 16-byte alignment */
-	expect_ok(f, VHU_REQ_SET_VRING_ADDR);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, new_eventfd());
-	expect_nack(f, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_send_addr(&f->fe, NR, 0, f->fe.mem + 2, 0); /* descriptors need 16-byte alignment */
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_ADDR);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_KICK);
 	assert_false(ring_running(f, 0));
-	send_addr(f, NR, 0, f->mem, 0);
-	expect_ok(f, VHU_REQ_SET_VRING_ADDR);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_send_addr(&f->fe, NR, 0, f->fe.mem, 0);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_ADDR);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_KICK);
 	assert_true(ring_running(f, 0));
 	assert_fds_at_baseline(f);
 }
@@ -917,38 +535,38 @@ test_class10_vring_kick_before_mem_table(void **state)
 {
 	struct fx *f = *state;
 
-	negotiate(f, F_BASE, 0);
-	send_state(f, VHU_REQ_SET_VRING_NUM, V1, 0, NUM);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, V1, 0, NUM);
 	expect_no_reply(f);
-	send_file(f, VHU_REQ_SET_VRING_KICK, V1, 0, new_eventfd());
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, V1, 0, vhu_fe_eventfd());
 	expect_closed(f);
 	assert_fds_at_baseline(f); /* the kick fd was closed */
 	handshake(f, 0, NUM, 0);
 
 	/* With REPLY_ACK: nacks, with and without a kick fd. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, new_eventfd());
-	expect_nack(f, VHU_REQ_SET_VRING_KICK);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0 | VHU_VRING_NOFD_MASK, -1);
-	expect_nack(f, VHU_REQ_SET_VRING_KICK);
-	assert_int_equal(count_fds(), f->base_fds);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0 | VHU_VRING_NOFD_MASK, -1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_KICK);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds);
 
 	/* A memory table, but the ring has no size or address yet. */
-	set_mem(f);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, new_eventfd());
-	expect_nack(f, VHU_REQ_SET_VRING_KICK);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, new_eventfd());
-	expect_nack(f, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_KICK);
 	assert_false(ring_running(f, 0));
 
 	/* The same connection completes the handshake. */
-	setup_ring(f, 0, NUM, 0, f->mem);
-	setup_ring(f, 1, NUM, 0, f->mem);
-	enable_ring(f, 0, true);
-	enable_ring(f, 1, true);
+	vhu_fe_setup_ring(&f->fe, 0, NUM, 0, f->fe.mem);
+	vhu_fe_setup_ring(&f->fe, 1, NUM, 0, f->fe.mem);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
 	assert_true(info(f).link_up);
 	assert_fds_at_baseline(f);
 }
@@ -965,54 +583,57 @@ test_class10_vring_index_beyond_queue_pairs(void **state)
 	struct fx *f = *state;
 	unsigned i;
 
-	negotiate(f, F_BASE, PF_ALL);
-	set_mem(f);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	send_state(f, VHU_REQ_SET_VRING_BASE, NR, 0, 3);
-	expect_ok(f, VHU_REQ_SET_VRING_BASE);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_BASE, NR, 0, 3);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_BASE);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		send_state(f, VHU_REQ_SET_VRING_NUM, NR, bad[i], 64);
-		expect_nack(f, VHU_REQ_SET_VRING_NUM);
-		send_state(f, VHU_REQ_SET_VRING_BASE, NR, bad[i], 7);
-		expect_nack(f, VHU_REQ_SET_VRING_BASE);
-		send_addr(f, NR, bad[i], f->mem, 0);
-		expect_nack(f, VHU_REQ_SET_VRING_ADDR);
-		send_state(f, VHU_REQ_SET_VRING_ENABLE, NR, bad[i], 1);
-		expect_nack(f, VHU_REQ_SET_VRING_ENABLE);
+		vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, bad[i], 64);
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
+		vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_BASE, NR, bad[i], 7);
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_BASE);
+		vhu_fe_send_addr(&f->fe, NR, bad[i], f->fe.mem, 0);
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_ADDR);
+		vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_ENABLE, NR, bad[i], 1);
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_ENABLE);
 	}
 	for (i = 0; i < sizeof(bad_file) / sizeof(bad_file[0]); i++) {
 		bool nofd = (bad_file[i] & VHU_VRING_NOFD_MASK) != 0;
 
-		send_file(f, VHU_REQ_SET_VRING_CALL, NR, bad_file[i], nofd ? -1 : new_eventfd());
-		expect_nack(f, VHU_REQ_SET_VRING_CALL);
-		send_file(f, VHU_REQ_SET_VRING_KICK, NR, bad_file[i], nofd ? -1 : new_eventfd());
-		expect_nack(f, VHU_REQ_SET_VRING_KICK);
-		send_file(f, VHU_REQ_SET_VRING_ERR, NR, bad_file[i], nofd ? -1 : new_eventfd());
-		expect_nack(f, VHU_REQ_SET_VRING_ERR);
+		vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_CALL, NR, bad_file[i],
+				 nofd ? -1 : vhu_fe_eventfd());
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_CALL);
+		vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, bad_file[i],
+				 nofd ? -1 : vhu_fe_eventfd());
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_KICK);
+		vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_ERR, NR, bad_file[i],
+				 nofd ? -1 : vhu_fe_eventfd());
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_ERR);
 	}
 	/* 0x10000 did not reach ring 0 (no truncation to 16 bits). */
-	send_state(f, VHU_REQ_GET_VRING_BASE, V1, 0, 0);
-	assert_int_equal(expect_reply_state(f, VHU_REQ_GET_VRING_BASE, 0), 3);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, V1, 0, 0);
+	assert_int_equal(vhu_fe_expect_reply_state(&f->fe, VHU_REQ_GET_VRING_BASE, 0), 3);
 	assert_int_equal(f->dev->vr[0].num, NUM);
 
 	/* GET_VRING_BASE cannot be nacked (the front-end waits for a state). */
-	send_state(f, VHU_REQ_GET_VRING_BASE, NR, 0x10000, 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, NR, 0x10000, 0);
 	expect_closed(f);
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_state(f, VHU_REQ_GET_VRING_BASE, NR, 2 * QP, 0);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_state(&f->fe, VHU_REQ_GET_VRING_BASE, NR, 2 * QP, 0);
 	expect_closed(f);
 
 	/* Without REPLY_ACK: closed. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	send_state(f, VHU_REQ_SET_VRING_NUM, V1, 0x10000, NUM);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, V1, 0x10000, NUM);
 	expect_closed(f);
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	send_state(f, VHU_REQ_SET_VRING_NUM, V1, 2 * QP, NUM);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, V1, 2 * QP, NUM);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1022,19 +643,19 @@ test_class10_vring_num_zero(void **state)
 {
 	struct fx *f = *state;
 
-	negotiate(f, F_BASE, PF_ALL);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, 0);
-	expect_nack(f, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
 	assert_false(f->dev->vr[0].have_num);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, 1);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, 0);
-	expect_nack(f, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, 1);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
 	assert_int_equal(f->dev->vr[0].num, 1);
 
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	send_state(f, VHU_REQ_SET_VRING_NUM, V1, 0, 0);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, V1, 0, 0);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1047,29 +668,29 @@ test_class10_vring_num_not_power_of_two_split(void **state)
 	struct fx *f = *state;
 	unsigned i;
 
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, bad[i]);
-		expect_nack(f, VHU_REQ_SET_VRING_NUM);
+		vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, bad[i]);
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
 	}
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, good[i]);
-		expect_ok(f, VHU_REQ_SET_VRING_NUM);
+		vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, good[i]);
+		vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
 	}
 
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	send_state(f, VHU_REQ_SET_VRING_NUM, V1, 0, 100);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, V1, 0, 100);
 	expect_closed(f);
 
 	/* Packed rings may have any size: 100 entries run. */
 	fresh_conn(f);
-	negotiate(f, F_BASE | VHU_BIT(VHU_F_RING_PACKED), PF_ALL);
-	set_mem(f);
-	setup_ring(f, 0, 100, 0, f->mem);
-	setup_ring(f, 1, 100, 0, f->mem);
-	enable_ring(f, 0, true);
-	enable_ring(f, 1, true);
+	vhu_fe_negotiate(&f->fe, F_BASE | VHU_BIT(VHU_F_RING_PACKED), PF_ALL);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_setup_ring(&f->fe, 0, 100, 0, f->fe.mem);
+	vhu_fe_setup_ring(&f->fe, 1, 100, 0, f->fe.mem);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
 	assert_true(info(f).link_up);
 	assert_int_equal(f->dev->vr[0].vq.size, 100);
 	assert_fds_at_baseline(f);
@@ -1082,19 +703,19 @@ test_class10_vring_num_too_big(void **state)
 	struct fx *f = *state;
 	unsigned i;
 
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, bad[i]);
-		expect_nack(f, VHU_REQ_SET_VRING_NUM);
-		send_state(f, VHU_REQ_SET_VRING_NUM, NR, 1, bad[i]);
-		expect_nack(f, VHU_REQ_SET_VRING_NUM);
+		vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, bad[i]);
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
+		vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 1, bad[i]);
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
 	}
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, VHU_MAX_RING_SIZE);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, VHU_MAX_RING_SIZE);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
 
 	fresh_conn(f);
-	negotiate(f, F_BASE | VHU_BIT(VHU_F_RING_PACKED), 0);
-	send_state(f, VHU_REQ_SET_VRING_NUM, V1, 0, 32769);
+	vhu_fe_negotiate(&f->fe, F_BASE | VHU_BIT(VHU_F_RING_PACKED), 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, V1, 0, 32769);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1105,23 +726,23 @@ static void
 test_class10_mem_table_zero_regions(void **state)
 {
 	struct fx *f = *state;
-	struct vhu_wire_mem_region r = region(GPA, MEM_SIZE, uva_of(f->mem), 0);
+	struct vhu_wire_mem_region r = vhu_fe_region(GPA, MEM_SIZE, vhu_fe_uva(f->fe.mem), 0);
 	int fd;
 
-	negotiate(f, F_BASE, PF_ALL);
-	fd = new_memfd(4096);
-	send_mem_table(f, NR, 0, NULL, 0, &fd, 1);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	fd = vhu_fe_memfd(4096);
+	vhu_fe_send_mem_table(&f->fe, NR, 0, NULL, 0, &fd, 1);
 	close(fd);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	send_mem_table(f, NR, 0, NULL, 0, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_mem_table(&f->fe, NR, 0, NULL, 0, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	/* nregions 0 followed by a region's bytes anyway */
-	send_mem_table(f, NR, 0, &r, 1, &f->memfd, 1);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_mem_table(&f->fe, NR, 0, &r, 1, &f->fe.memfd, 1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	assert_int_equal(info(f).mem_regions, 0);
-	assert_int_equal(count_fds(), f->base_fds);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds);
 
-	send_mem_table(f, V1, 0, NULL, 0, &f->memfd, 1);
+	vhu_fe_send_mem_table(&f->fe, V1, 0, NULL, 0, &f->fe.memfd, 1);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1135,31 +756,31 @@ test_class10_mem_table_too_many_regions(void **state)
 	unsigned i;
 
 	for (i = 0; i < 9; i++) {
-		fds[i] = new_memfd(4096);
-		r[i] = region(GPA + i * 0x10000, 4096, 0x7f0000000000 + i * 0x10000, 0);
+		fds[i] = vhu_fe_memfd(4096);
+		r[i] = vhu_fe_region(GPA + i * 0x10000, 4096, 0x7f0000000000 + i * 0x10000, 0);
 	}
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 
 	/* nregions 9 in a payload that holds 8 (the largest accepted). */
-	send_mem_table(f, NR, 9, r, 8, fds, 8);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_mem_table(&f->fe, NR, 9, r, 8, fds, 8);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	assert_int_equal(info(f).mem_regions, 0);
 
 	/* nregions 9 with 9 regions: beyond the largest payload, framing lost. */
-	send_mem_table(f, NR, 9, r, 9, fds, 8);
+	vhu_fe_send_mem_table(&f->fe, NR, 9, r, 9, fds, 8);
 	expect_closed(f);
 
 	/* Eight regions with nine fds: more fds than any message takes. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_mem_table(f, NR, 8, r, 8, fds, 9);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_mem_table(&f->fe, NR, 8, r, 8, fds, 9);
 	expect_closed(f);
 
 	/* Eight is the limit, and is accepted. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_mem_table(f, NR, 8, r, 8, fds, 8);
-	expect_ok(f, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_mem_table(&f->fe, NR, 8, r, 8, fds, 8);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	assert_int_equal(info(f).mem_regions, 8);
 
 	close_all(fds, 9);
@@ -1171,35 +792,35 @@ test_class10_mem_table_overlap(void **state)
 {
 	struct vhu_wire_mem_region r[2];
 	struct fx *f = *state;
-	int fds[2] = {new_memfd(0x10000), new_memfd(0x10000)};
+	int fds[2] = {vhu_fe_memfd(0x10000), vhu_fe_memfd(0x10000)};
 
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 	/* Guest-physical overlap: by half, by containment, identical. */
-	r[0] = region(GPA, 0x10000, 0x7f0000000000, 0);
-	r[1] = region(GPA + 0x8000, 0x10000, 0x7f0000100000, 0);
-	send_mem_table(f, NR, 2, r, 2, fds, 2);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	r[1] = region(GPA + 0x1000, 0x1000, 0x7f0000100000, 0);
-	send_mem_table(f, NR, 2, r, 2, fds, 2);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	r[1] = region(GPA, 0x10000, 0x7f0000100000, 0);
-	send_mem_table(f, NR, 2, r, 2, fds, 2);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
+	r[0] = vhu_fe_region(GPA, 0x10000, 0x7f0000000000, 0);
+	r[1] = vhu_fe_region(GPA + 0x8000, 0x10000, 0x7f0000100000, 0);
+	vhu_fe_send_mem_table(&f->fe, NR, 2, r, 2, fds, 2);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	r[1] = vhu_fe_region(GPA + 0x1000, 0x1000, 0x7f0000100000, 0);
+	vhu_fe_send_mem_table(&f->fe, NR, 2, r, 2, fds, 2);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	r[1] = vhu_fe_region(GPA, 0x10000, 0x7f0000100000, 0);
+	vhu_fe_send_mem_table(&f->fe, NR, 2, r, 2, fds, 2);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	/* Front-end address overlap (distinct guest addresses). */
-	r[1] = region(GPA + 0x100000, 0x10000, 0x7f0000008000, 0);
-	send_mem_table(f, NR, 2, r, 2, fds, 2);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
+	r[1] = vhu_fe_region(GPA + 0x100000, 0x10000, 0x7f0000008000, 0);
+	vhu_fe_send_mem_table(&f->fe, NR, 2, r, 2, fds, 2);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	assert_int_equal(info(f).mem_regions, 0);
 	/* Adjacent is fine. */
-	r[1] = region(GPA + 0x10000, 0x10000, 0x7f0000010000, 0);
-	send_mem_table(f, NR, 2, r, 2, fds, 2);
-	expect_ok(f, VHU_REQ_SET_MEM_TABLE);
+	r[1] = vhu_fe_region(GPA + 0x10000, 0x10000, 0x7f0000010000, 0);
+	vhu_fe_send_mem_table(&f->fe, NR, 2, r, 2, fds, 2);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	assert_int_equal(info(f).mem_regions, 2);
 
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	r[1] = region(GPA + 0x8000, 0x10000, 0x7f0000100000, 0);
-	send_mem_table(f, V1, 2, r, 2, fds, 2);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	r[1] = vhu_fe_region(GPA + 0x8000, 0x10000, 0x7f0000100000, 0);
+	vhu_fe_send_mem_table(&f->fe, V1, 2, r, 2, fds, 2);
 	expect_closed(f);
 
 	close_all(fds, 2);
@@ -1210,43 +831,44 @@ static void
 test_class10_mem_table_size_offset_overflow(void **state)
 {
 	struct fx *f = *state;
-	const uint64_t uva = uva_of(f->mem), big = (uint64_t)INT64_MAX & ~UINT64_C(0xfff);
+	const uint64_t uva = vhu_fe_uva(f->fe.mem), big = (uint64_t)INT64_MAX & ~UINT64_C(0xfff);
 	const struct vhu_wire_mem_region bad[] = {
-		region(GPA, 4096, uva, (uint64_t)INT64_MAX),	  /* offset + size > off_t */
-		region(GPA, 4096, uva, UINT64_MAX - 4095),	  /* offset + size wraps */
-		region(GPA, UINT64_MAX, uva, 0),		  /* gpa + size wraps */
-		region(UINT64_MAX - 100, 4096, uva, 0),		  /* gpa + size wraps */
-		region(GPA, 4096, UINT64_MAX - 100, 0),		  /* uva + size wraps */
-		region(GPA, (uint64_t)INT64_MAX + 1, 0, 0),	  /* size > off_t */
-		region(GPA, 0, uva, 0),				  /* size 0 */
-		region(GPA, 4096, uva, MEM_SIZE),		  /* beyond the file */
-		region(GPA, MEM_SIZE, uva, 4096),		  /* beyond the file */
-		region(0, (uint64_t)INT64_MAX - 0x800, 0, 0x801), /* page rounding would wrap */
-		region(0, big, 0, 0x800),			  /* rounded up: beyond the file */
-		region(GPA, 2 * MEM_SIZE, uva, 0),		  /* beyond the file */
-		region(0, (uint64_t)INT64_MAX, 0, (uint64_t)INT64_MAX), /* both halves */
+		vhu_fe_region(GPA, 4096, uva, (uint64_t)INT64_MAX), /* offset + size > off_t */
+		vhu_fe_region(GPA, 4096, uva, UINT64_MAX - 4095),   /* offset + size wraps */
+		vhu_fe_region(GPA, UINT64_MAX, uva, 0),		    /* gpa + size wraps */
+		vhu_fe_region(UINT64_MAX - 100, 4096, uva, 0),	    /* gpa + size wraps */
+		vhu_fe_region(GPA, 4096, UINT64_MAX - 100, 0),	    /* uva + size wraps */
+		vhu_fe_region(GPA, (uint64_t)INT64_MAX + 1, 0, 0),  /* size > off_t */
+		vhu_fe_region(GPA, 0, uva, 0),			    /* size 0 */
+		vhu_fe_region(GPA, 4096, uva, MEM_SIZE),	    /* beyond the file */
+		vhu_fe_region(GPA, MEM_SIZE, uva, 4096),	    /* beyond the file */
+		vhu_fe_region(0, (uint64_t)INT64_MAX - 0x800, 0,
+			      0x801),			  /* page rounding would wrap */
+		vhu_fe_region(0, big, 0, 0x800),	  /* rounded up: beyond the file */
+		vhu_fe_region(GPA, 2 * MEM_SIZE, uva, 0), /* beyond the file */
+		vhu_fe_region(0, (uint64_t)INT64_MAX, 0, (uint64_t)INT64_MAX), /* both halves */
 	};
 	struct vhu_wire_mem_region r;
 	unsigned i;
 
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		send_mem_table(f, NR, 1, &bad[i], 1, &f->memfd, 1);
-		if (expect_reply_u64(f, VHU_REQ_SET_MEM_TABLE) == 0)
+		vhu_fe_send_mem_table(&f->fe, NR, 1, &bad[i], 1, &f->fe.memfd, 1);
+		if (vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_SET_MEM_TABLE) == 0)
 			fail_msg("region %u accepted", i);
 		assert_int_equal(info(f).mem_regions, 0);
 	}
-	assert_int_equal(count_fds(), f->base_fds);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds);
 
 	/* An offset that is not page-aligned is fine inside the file. */
-	r = region(GPA, 4096, uva + 0x800, 0x800);
-	send_mem_table(f, NR, 1, &r, 1, &f->memfd, 1);
-	expect_ok(f, VHU_REQ_SET_MEM_TABLE);
+	r = vhu_fe_region(GPA, 4096, uva + 0x800, 0x800);
+	vhu_fe_send_mem_table(&f->fe, NR, 1, &r, 1, &f->fe.memfd, 1);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	assert_int_equal(info(f).mem_regions, 1);
 
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	send_mem_table(f, V1, 1, &bad[0], 1, &f->memfd, 1);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_mem_table(&f->fe, V1, 1, &bad[0], 1, &f->fe.memfd, 1);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1256,29 +878,29 @@ test_class10_mem_table_fd_count_mismatch(void **state)
 {
 	struct fx *f = *state;
 	struct vhu_wire_mem_region r[2] = {
-		region(GPA, 0x10000, uva_of(f->mem), 0),
-		region(GPA + 0x10000, 0x10000, uva_of(f->mem) + 0x10000, 0x10000)};
-	int fds[3] = {f->memfd, new_memfd(4096), new_eventfd()};
+		vhu_fe_region(GPA, 0x10000, vhu_fe_uva(f->fe.mem), 0),
+		vhu_fe_region(GPA + 0x10000, 0x10000, vhu_fe_uva(f->fe.mem) + 0x10000, 0x10000)};
+	int fds[3] = {f->fe.memfd, vhu_fe_memfd(4096), vhu_fe_eventfd()};
 
-	negotiate(f, F_BASE, PF_ALL);
-	send_mem_table(f, NR, 2, r, 2, fds, 1);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	send_mem_table(f, NR, 1, r, 1, fds, 2);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	send_mem_table(f, NR, 1, r, 1, fds, 3);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	send_mem_table(f, NR, 1, r, 1, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	send_mem_table(f, NR, 2, r, 2, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_mem_table(&f->fe, NR, 2, r, 2, fds, 1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_mem_table(&f->fe, NR, 1, r, 1, fds, 2);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_mem_table(&f->fe, NR, 1, r, 1, fds, 3);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_mem_table(&f->fe, NR, 1, r, 1, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_mem_table(&f->fe, NR, 2, r, 2, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	assert_int_equal(info(f).mem_regions, 0);
 	close(fds[1]);
 	close(fds[2]);
-	assert_int_equal(count_fds(), f->base_fds);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds);
 
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	send_mem_table(f, V1, 2, r, 2, fds, 1);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_mem_table(&f->fe, V1, 2, r, 2, fds, 1);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1292,24 +914,24 @@ test_class10_features_not_offered(void **state)
 	struct fx *f = *state;
 	unsigned i;
 
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		send_u64(f, VHU_REQ_SET_FEATURES, NR, F_BASE | bad[i]);
-		expect_nack(f, VHU_REQ_SET_FEATURES);
+		vhu_fe_send_u64(&f->fe, VHU_REQ_SET_FEATURES, NR, F_BASE | bad[i]);
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_FEATURES);
 		assert_int_equal(info(f).features, F_BASE);
-		send_u64(f, VHU_REQ_SET_PROTOCOL_FEATURES, NR,
-			 PF_ALL | (bad[i] & ~UINT64_C(0xffff)));
-		expect_nack(f, VHU_REQ_SET_PROTOCOL_FEATURES);
+		vhu_fe_send_u64(&f->fe, VHU_REQ_SET_PROTOCOL_FEATURES, NR,
+				PF_ALL | (bad[i] & ~UINT64_C(0xffff)));
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_PROTOCOL_FEATURES);
 		assert_int_equal(info(f).protocol_features, PF_ALL);
 	}
 	/* INBAND_NOTIFICATIONS needs BACKEND_REQ and REPLY_ACK. */
-	send_u64(f, VHU_REQ_SET_PROTOCOL_FEATURES, NR,
-		 VHU_BIT(VHU_PROTOCOL_F_INBAND_NOTIFICATIONS));
-	expect_nack(f, VHU_REQ_SET_PROTOCOL_FEATURES);
+	vhu_fe_send_u64(&f->fe, VHU_REQ_SET_PROTOCOL_FEATURES, NR,
+			VHU_BIT(VHU_PROTOCOL_F_INBAND_NOTIFICATIONS));
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_PROTOCOL_FEATURES);
 
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	send_u64(f, VHU_REQ_SET_FEATURES, V1, VHU_BIT(63));
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_u64(&f->fe, VHU_REQ_SET_FEATURES, V1, VHU_BIT(63));
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1324,48 +946,49 @@ test_class10_fds_on_message_without_fds(void **state)
 	unsigned i;
 
 	for (i = 0; i < MAX_SEND_FDS; i++)
-		fds[i] = new_eventfd();
+		fds[i] = vhu_fe_eventfd();
 
 	/* A request with a reply that carries data: closed. */
-	send_msg(f->fd, VHU_REQ_GET_FEATURES, V1, NULL, 0, fds, 1);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_GET_FEATURES, V1, NULL, 0, fds, 1);
 	expect_closed(f);
 	fresh_conn(f);
-	send_msg(f->fd, VHU_REQ_GET_QUEUE_NUM, NR, NULL, 0, fds, 8);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_GET_QUEUE_NUM, NR, NULL, 0, fds, 8);
 	expect_closed(f);
 
 	/* With REPLY_ACK: nacks, the connection goes on. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_msg(f->fd, VHU_REQ_SET_OWNER, NR, NULL, 0, fds, 3);
-	expect_nack(f, VHU_REQ_SET_OWNER);
-	send_msg(f->fd, VHU_REQ_SET_FEATURES, NR, &(uint64_t){F_BASE}, 8, fds, 2);
-	expect_nack(f, VHU_REQ_SET_FEATURES);
-	send_msg(f->fd, VHU_REQ_SET_VRING_NUM, NR,
-		 &(struct vhu_wire_vring_state){.index = 0, .num = NUM}, 8, fds, 1);
-	expect_nack(f, VHU_REQ_SET_VRING_NUM);
-	send_msg(f->fd, VHU_REQ_RESET_DEVICE, NR, NULL, 0, fds, 8);
-	expect_nack(f, VHU_REQ_RESET_DEVICE);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_OWNER, NR, NULL, 0, fds, 3);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_OWNER);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_FEATURES, NR, &(uint64_t){F_BASE}, 8, fds, 2);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_FEATURES);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_VRING_NUM, NR,
+			&(struct vhu_wire_vring_state){.index = 0, .num = NUM}, 8, fds, 1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_RESET_DEVICE, NR, NULL, 0, fds, 8);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_RESET_DEVICE);
 	/* REM_MEM_REG takes one stray fd, not two. */
-	send_msg(f->fd, VHU_REQ_REM_MEM_REG, NR,
-		 &(struct vhu_wire_mem_reg){.region = region(GPA, 4096, uva_of(f->mem), 0)},
-		 sizeof(struct vhu_wire_mem_reg), fds, 2);
-	expect_nack(f, VHU_REQ_REM_MEM_REG);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_REM_MEM_REG, NR,
+			&(struct vhu_wire_mem_reg){
+				.region = vhu_fe_region(GPA, 4096, vhu_fe_uva(f->fe.mem), 0)},
+			sizeof(struct vhu_wire_mem_reg), fds, 2);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_REM_MEM_REG);
 	/* An unknown request is skipped with its fds. */
-	send_msg(f->fd, 77, V1, NULL, 0, fds, 2);
+	vhu_fe_send_msg(f->fe.fd, 77, V1, NULL, 0, fds, 2);
 	expect_no_reply(f);
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
 
 	/* Without NEED_REPLY: closed. */
-	send_msg(f->fd, VHU_REQ_SET_OWNER, V1, NULL, 0, fds, 1);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_OWNER, V1, NULL, 0, fds, 1);
 	expect_closed(f);
 
 	/* More fds than any message takes (the kernel truncates them). */
 	fresh_conn(f);
-	send_msg(f->fd, VHU_REQ_GET_FEATURES, V1, NULL, 0, fds, MAX_SEND_FDS);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_GET_FEATURES, V1, NULL, 0, fds, MAX_SEND_FDS);
 	expect_closed(f);
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_msg(f->fd, VHU_REQ_SET_OWNER, NR, NULL, 0, fds, VHU_MSG_MAX_FDS + 1);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_OWNER, NR, NULL, 0, fds, VHU_MSG_MAX_FDS + 1);
 	expect_closed(f);
 
 	close_all(fds, MAX_SEND_FDS);
@@ -1378,63 +1001,64 @@ test_class10_fd_message_without_fd(void **state)
 	struct fx *f = *state;
 	int fd;
 
-	negotiate(f, F_BASE, PF_ALL);
-	set_mem(f);
-	send_state(f, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
-	expect_ok(f, VHU_REQ_SET_VRING_NUM);
-	send_addr(f, NR, 0, f->mem, 0);
-	expect_ok(f, VHU_REQ_SET_VRING_ADDR);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 0, NUM);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_addr(&f->fe, NR, 0, f->fe.mem, 0);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_ADDR);
 
-	send_file(f, VHU_REQ_SET_VRING_CALL, NR, 0, -1);
-	expect_nack(f, VHU_REQ_SET_VRING_CALL);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, 0, -1);
-	expect_nack(f, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_CALL, NR, 0, -1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_CALL);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 0, -1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_KICK);
 	assert_false(f->dev->vr[0].have_kick);
-	send_file(f, VHU_REQ_SET_VRING_ERR, NR, 1, -1);
-	expect_nack(f, VHU_REQ_SET_VRING_ERR);
-	send_none(f, VHU_REQ_SET_LOG_FD, NR);
-	expect_nack(f, VHU_REQ_SET_LOG_FD);
-	send_none(f, VHU_REQ_SET_BACKEND_REQ_FD, NR);
-	expect_nack(f, VHU_REQ_SET_BACKEND_REQ_FD);
-	send_mem_reg(f, VHU_REQ_ADD_MEM_REG, NR,
-		     region(GPA + MEM_SIZE, 4096, uva_of(f->mem) + MEM_SIZE, 0), -1);
-	expect_nack(f, VHU_REQ_ADD_MEM_REG);
-	send_log_base(f, NR, 4096, 0, -1);
-	expect_nack(f, VHU_REQ_SET_LOG_BASE); /* a status reply, never an ack */
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_ERR, NR, 1, -1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_ERR);
+	vhu_fe_send_none(&f->fe, VHU_REQ_SET_LOG_FD, NR);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_LOG_FD);
+	vhu_fe_send_none(&f->fe, VHU_REQ_SET_BACKEND_REQ_FD, NR);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_BACKEND_REQ_FD);
+	vhu_fe_send_mem_reg(
+		&f->fe, VHU_REQ_ADD_MEM_REG, NR,
+		vhu_fe_region(GPA + MEM_SIZE, 4096, vhu_fe_uva(f->fe.mem) + MEM_SIZE, 0), -1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_ADD_MEM_REG);
+	vhu_fe_send_log_base(&f->fe, NR, 4096, 0, -1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_LOG_BASE); /* a status reply, never an ack */
 
 	/* "No fd" set, and an fd anyway. */
-	send_file(f, VHU_REQ_SET_VRING_CALL, NR, VHU_VRING_NOFD_MASK, new_eventfd());
-	expect_nack(f, VHU_REQ_SET_VRING_CALL);
-	assert_int_equal(count_fds(), f->base_fds + 1); /* + the memory region */
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_CALL, NR, VHU_VRING_NOFD_MASK, vhu_fe_eventfd());
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_CALL);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds + 1); /* + the memory region */
 	/* "No fd" set, and none: the front-end polls. */
-	send_file(f, VHU_REQ_SET_VRING_CALL, NR, VHU_VRING_NOFD_MASK, -1);
-	expect_ok(f, VHU_REQ_SET_VRING_CALL);
-	send_file(f, VHU_REQ_SET_VRING_KICK, NR, VHU_VRING_NOFD_MASK, -1);
-	expect_ok(f, VHU_REQ_SET_VRING_KICK);
-	enable_ring(f, 0, true);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_CALL, NR, VHU_VRING_NOFD_MASK, -1);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_CALL);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, VHU_VRING_NOFD_MASK, -1);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_KICK);
+	vhu_fe_enable_ring(&f->fe, 0, true);
 	assert_true(ring_running(f, 0));
 
 	/* The fds the device keeps are closed when the front-end leaves. */
-	send_file(f, VHU_REQ_SET_VRING_ERR, NR, 0, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_ERR);
-	send_file(f, VHU_REQ_SET_VRING_CALL, NR, 1, new_eventfd());
-	expect_ok(f, VHU_REQ_SET_VRING_CALL);
-	send_file(f, VHU_REQ_SET_BACKEND_REQ_FD, NR, 0, -1);
-	expect_nack(f, VHU_REQ_SET_BACKEND_REQ_FD); /* 8 bytes: it has no payload */
-	fd = new_eventfd();
-	send_msg(f->fd, VHU_REQ_SET_BACKEND_REQ_FD, NR, NULL, 0, &fd, 1);
-	expect_ok(f, VHU_REQ_SET_BACKEND_REQ_FD);
-	send_msg(f->fd, VHU_REQ_SET_LOG_FD, NR, NULL, 0, &fd, 1);
-	expect_ok(f, VHU_REQ_SET_LOG_FD);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_ERR, NR, 0, vhu_fe_eventfd());
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_ERR);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_CALL, NR, 1, vhu_fe_eventfd());
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_VRING_CALL);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_BACKEND_REQ_FD, NR, 0, -1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_BACKEND_REQ_FD); /* 8 bytes: it has no payload */
+	fd = vhu_fe_eventfd();
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_BACKEND_REQ_FD, NR, NULL, 0, &fd, 1);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_BACKEND_REQ_FD);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_LOG_FD, NR, NULL, 0, &fd, 1);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_SET_LOG_FD);
 	close(fd);
-	assert_int_equal(count_fds(), f->base_fds + 4); /* memory, err, call, backend */
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds + 4); /* memory, err, call, backend */
 	assert_fds_at_baseline(f);
 
-	negotiate(f, F_BASE, 0);
-	send_file(f, VHU_REQ_SET_VRING_CALL, V1, 0, -1);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_CALL, V1, 0, -1);
 	expect_closed(f);
 	fresh_conn(f);
-	send_none(f, VHU_REQ_SET_LOG_FD, V1);
+	vhu_fe_send_none(&f->fe, VHU_REQ_SET_LOG_FD, V1);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1449,55 +1073,59 @@ test_class10_truncated_payload(void **state)
 	struct vhu_wire_hdr h;
 	uint64_t v = F_BASE;
 
-	negotiate(f, F_BASE, PF_ALL);
-	send_msg(f->fd, VHU_REQ_SET_FEATURES, NR, &v, 4, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_FEATURES);
-	send_msg(f->fd, VHU_REQ_SET_VRING_NUM, NR, buf, 4, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_VRING_NUM);
-	send_msg(f->fd, VHU_REQ_SET_VRING_ADDR, NR, buf, sizeof(struct vhu_wire_vring_addr) - 1,
-		 NULL, 0);
-	expect_nack(f, VHU_REQ_SET_VRING_ADDR);
-	send_msg(f->fd, VHU_REQ_SET_VRING_CALL, NR, buf, 7, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_VRING_CALL);
-	send_msg(f->fd, VHU_REQ_SET_MEM_TABLE, NR,
-		 &(struct vhu_wire_mem_table){.nregions = 1, .regions = {region(GPA, 4096, 0, 0)}},
-		 VHU_MEM_TABLE_HDR_SIZE + sizeof(struct vhu_wire_mem_region) - 1, &f->memfd, 1);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	send_msg(f->fd, VHU_REQ_SET_MEM_TABLE, NR, buf, 4, &f->memfd, 1);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
-	assert_int_equal(count_fds(), f->base_fds);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_FEATURES, NR, &v, 4, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_FEATURES);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_VRING_NUM, NR, buf, 4, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_VRING_ADDR, NR, buf,
+			sizeof(struct vhu_wire_vring_addr) - 1, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_ADDR);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_VRING_CALL, NR, buf, 7, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_CALL);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_MEM_TABLE, NR,
+			&(struct vhu_wire_mem_table){.nregions = 1,
+						     .regions = {vhu_fe_region(GPA, 4096, 0, 0)}},
+			VHU_MEM_TABLE_HDR_SIZE + sizeof(struct vhu_wire_mem_region) - 1,
+			&f->fe.memfd, 1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_MEM_TABLE, NR, buf, 4, &f->fe.memfd, 1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds);
 	/* A request whose reply carries data cannot be nacked. */
-	send_msg(f->fd, VHU_REQ_GET_VRING_BASE, NR, buf, 4, NULL, 0);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_GET_VRING_BASE, NR, buf, 4, NULL, 0);
 	expect_closed(f);
 
 	/* A message split across writes is waited for, not refused. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 	h = (struct vhu_wire_hdr){.request = VHU_REQ_SET_FEATURES, .flags = NR, .size = 8};
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), &v, sizeof(v));
-	send_raw(f->fd, buf, 5, NULL, 0);
+	vhu_fe_send_raw(f->fe.fd, buf, 5, NULL, 0);
 	expect_no_reply(f);
-	send_raw(f->fd, buf + 5, 10, NULL, 0);
+	vhu_fe_send_raw(f->fe.fd, buf + 5, 10, NULL, 0);
 	expect_no_reply(f);
-	send_raw(f->fd, buf + 15, 5, NULL, 0);
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_SET_FEATURES), 0);
+	vhu_fe_send_raw(f->fe.fd, buf + 15, 5, NULL, 0);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_SET_FEATURES), 0);
 
 	/* The header alone, then the payload with the fd. */
 	h = (struct vhu_wire_hdr){.request = VHU_REQ_SET_MEM_TABLE,
 				  .flags = NR,
 				  .size = VHU_MEM_TABLE_HDR_SIZE +
 					  sizeof(struct vhu_wire_mem_region)};
-	send_raw(f->fd, &h, sizeof(h), NULL, 0);
+	vhu_fe_send_raw(f->fe.fd, &h, sizeof(h), NULL, 0);
 	expect_no_reply(f);
-	send_raw(f->fd,
-		 &(struct vhu_wire_mem_table){
-			 .nregions = 1, .regions = {region(GPA, MEM_SIZE, uva_of(f->mem), 0)}},
-		 h.size, &f->memfd, 1);
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_SET_MEM_TABLE), 0);
+	vhu_fe_send_raw(
+		f->fe.fd,
+		&(struct vhu_wire_mem_table){
+			.nregions = 1,
+			.regions = {vhu_fe_region(GPA, MEM_SIZE, vhu_fe_uva(f->fe.mem), 0)}},
+		h.size, &f->fe.memfd, 1);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_SET_MEM_TABLE), 0);
 	assert_int_equal(info(f).mem_regions, 1);
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 
 	/* The front-end leaves in the middle of a message: its fds are closed. */
 	h = (struct vhu_wire_hdr){.request = VHU_REQ_SET_MEM_TABLE,
@@ -1505,14 +1133,14 @@ test_class10_truncated_payload(void **state)
 				  .size = VHU_MEM_TABLE_HDR_SIZE +
 					  sizeof(struct vhu_wire_mem_region)};
 	memcpy(buf, &h, sizeof(h));
-	send_raw(f->fd, buf, sizeof(h) + 8, &f->memfd, 1);
+	vhu_fe_send_raw(f->fe.fd, buf, sizeof(h) + 8, &f->fe.memfd, 1);
 	expect_no_reply(f);
-	assert_int_equal(count_fds(), f->base_fds + 1);
-	close(f->fd);
-	f->fd = -1;
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds + 1);
+	close(f->fe.fd);
+	f->fe.fd = -1;
 	pump(f);
 	assert_false(info(f).connected);
-	assert_int_equal(count_fds(), f->base_fds - 2); /* both ends of the connection */
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds - 2); /* both ends of the connection */
 	assert_fds_at_baseline(f);
 }
 
@@ -1524,35 +1152,36 @@ test_class10_oversized_payload(void **state)
 	struct vhu_wire_hdr h;
 	uint64_t v[2] = {F_BASE, 0};
 
-	negotiate(f, F_BASE, PF_ALL);
-	send_msg(f->fd, VHU_REQ_SET_FEATURES, NR, v, 16, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_FEATURES);
-	send_msg(f->fd, VHU_REQ_SET_OWNER, NR, v, 8, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_OWNER);
-	send_msg(f->fd, VHU_REQ_SET_VRING_NUM, NR, buf, 12, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_FEATURES, NR, v, 16, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_FEATURES);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_OWNER, NR, v, 8, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_OWNER);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_VRING_NUM, NR, buf, 12, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
 	/* One region announced, two sent. */
-	send_mem_table(f, NR, 1,
-		       (struct vhu_wire_mem_region[]){region(GPA, 4096, 0x7f0000000000, 0),
-						      region(GPA + 4096, 4096, 0x7f0000001000, 0)},
-		       2, &f->memfd, 1);
-	expect_nack(f, VHU_REQ_SET_MEM_TABLE);
+	vhu_fe_send_mem_table(
+		&f->fe, NR, 1,
+		(struct vhu_wire_mem_region[]){vhu_fe_region(GPA, 4096, 0x7f0000000000, 0),
+					       vhu_fe_region(GPA + 4096, 4096, 0x7f0000001000, 0)},
+		2, &f->fe.memfd, 1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_MEM_TABLE);
 	assert_int_equal(info(f).mem_regions, 0);
-	send_msg(f->fd, VHU_REQ_GET_FEATURES, NR, v, 8, NULL, 0);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_GET_FEATURES, NR, v, 8, NULL, 0);
 	expect_closed(f);
 
 	/* Beyond the largest payload: framing is lost, no nack possible. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
-	send_msg(f->fd, VHU_REQ_SET_FEATURES, NR, buf, sizeof(buf), NULL, 0);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_FEATURES, NR, buf, sizeof(buf), NULL, 0);
 	expect_closed(f);
 	fresh_conn(f);
 	h = (struct vhu_wire_hdr){.request = VHU_REQ_SET_FEATURES, .flags = V1, .size = UINT32_MAX};
-	send_raw(f->fd, &h, sizeof(h), NULL, 0);
+	vhu_fe_send_raw(f->fe.fd, &h, sizeof(h), NULL, 0);
 	expect_closed(f);
 	fresh_conn(f);
 	h = (struct vhu_wire_hdr){.request = 99, .flags = V1, .size = 0x10000};
-	send_raw(f->fd, &h, sizeof(h), &f->memfd, 1);
+	vhu_fe_send_raw(f->fe.fd, &h, sizeof(h), &f->fe.memfd, 1);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1572,11 +1201,11 @@ test_class10_bad_version(void **state)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		fresh_conn(f);
-		negotiate(f, F_BASE, PF_ALL);
-		send_msg(f->fd, VHU_REQ_SET_OWNER, bad[i], NULL, 0, &f->memfd, 1);
+		vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+		vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_OWNER, bad[i], NULL, 0, &f->fe.memfd, 1);
 		expect_closed(f);
 		fresh_conn(f);
-		send_msg(f->fd, VHU_REQ_GET_FEATURES, bad[i], NULL, 0, NULL, 0);
+		vhu_fe_send_msg(f->fe.fd, VHU_REQ_GET_FEATURES, bad[i], NULL, 0, NULL, 0);
 		expect_closed(f);
 	}
 	fresh_conn(f);
@@ -1595,54 +1224,54 @@ test_class10_unknown_request(void **state)
 	unsigned i;
 
 	/* Skipped, with its payload and fds; the connection goes on. */
-	negotiate(f, F_BASE, 0);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
 	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
-		send_msg(f->fd, unknown[i], V1, NULL, 0, NULL, 0);
+		vhu_fe_send_msg(f->fe.fd, unknown[i], V1, NULL, 0, NULL, 0);
 		expect_no_reply(f);
-		send_msg(f->fd, unknown[i], V1, buf, 8, NULL, 0);
+		vhu_fe_send_msg(f->fe.fd, unknown[i], V1, buf, 8, NULL, 0);
 		expect_no_reply(f);
-		fd = new_eventfd();
-		send_msg(f->fd, unknown[i], NR, buf, sizeof(buf), &fd, 1);
+		fd = vhu_fe_eventfd();
+		vhu_fe_send_msg(f->fe.fd, unknown[i], NR, buf, sizeof(buf), &fd, 1);
 		close(fd);
 		expect_no_reply(f);
 	}
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
-	assert_int_equal(count_fds(), f->base_fds);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds);
 
 	/* With REPLY_ACK and NEED_REPLY: a nack. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
 	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
-		send_msg(f->fd, unknown[i], NR, buf, 8, NULL, 0);
-		expect_nack(f, unknown[i]);
-		send_msg(f->fd, unknown[i], V1, buf, 8, NULL, 0);
+		vhu_fe_send_msg(f->fe.fd, unknown[i], NR, buf, 8, NULL, 0);
+		vhu_fe_expect_nack(&f->fe, unknown[i]);
+		vhu_fe_send_msg(f->fe.fd, unknown[i], V1, buf, 8, NULL, 0);
 		expect_no_reply(f);
 	}
 	/* Known but not supported (feature never offered): a nack if it can be
 	 * nacked, else the connection closes. */
-	send_msg(f->fd, VHU_REQ_SET_CONFIG, NR, buf, 16, NULL, 0);
-	expect_nack(f, VHU_REQ_SET_CONFIG);
-	send_msg(f->fd, VHU_REQ_POSTCOPY_END, V1, NULL, 0, NULL, 0);
-	expect_nack(f, VHU_REQ_POSTCOPY_END);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_CONFIG, NR, buf, 16, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_CONFIG);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_POSTCOPY_END, V1, NULL, 0, NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_POSTCOPY_END);
 	/* IOTLB_MSG without ACCESS_PLATFORM (never offered): a failed status. */
-	send_msg(f->fd, VHU_REQ_IOTLB_MSG, V1,
-		 &(struct vhu_wire_iotlb){.iova = 0x1000,
-					  .size = 0x1000,
-					  .uva = uva_of(f->mem),
-					  .perm = VHU_IOTLB_PERM_RW,
-					  .type = VHU_IOTLB_UPDATE},
-		 sizeof(struct vhu_wire_iotlb), NULL, 0);
-	expect_nack(f, VHU_REQ_IOTLB_MSG);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_IOTLB_MSG, V1,
+			&(struct vhu_wire_iotlb){.iova = 0x1000,
+						 .size = 0x1000,
+						 .uva = vhu_fe_uva(f->fe.mem),
+						 .perm = VHU_IOTLB_PERM_RW,
+						 .type = VHU_IOTLB_UPDATE},
+			sizeof(struct vhu_wire_iotlb), NULL, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
 	/* SET_INFLIGHT_FD (before any ring exists): refused, its fd closed. */
-	send_msg(f->fd, VHU_REQ_SET_INFLIGHT_FD, NR, buf, 24, &f->memfd, 1);
-	expect_nack(f, VHU_REQ_SET_INFLIGHT_FD);
-	assert_int_equal(count_fds(), f->base_fds);
-	send_msg(f->fd, VHU_REQ_GET_CONFIG, NR, buf, 16, NULL, 0);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_SET_INFLIGHT_FD, NR, buf, 24, &f->fe.memfd, 1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_INFLIGHT_FD);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds);
+	vhu_fe_send_msg(f->fe.fd, VHU_REQ_GET_CONFIG, NR, buf, 16, NULL, 0);
 	expect_closed(f);
 	assert_string_equal(info(f).state, "listening");
 	fresh_conn(f);
-	negotiate(f, F_BASE, 0);
-	send_state(f, VHU_REQ_SET_VRING_ENDIAN, V1, 0, 0);
+	vhu_fe_negotiate(&f->fe, F_BASE, 0);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_ENDIAN, V1, 0, 0);
 	expect_closed(f);
 	assert_fds_at_baseline(f);
 }
@@ -1663,32 +1292,33 @@ test_class10_log_base_overflow(void **state)
 		{4096, 1}, /* ends beyond the file */
 	};
 	struct fx *f = *state;
-	int logfd = new_memfd(4096);
+	int logfd = vhu_fe_memfd(4096);
 	unsigned i;
 
-	negotiate(f, F_BASE | VHU_BIT(VHU_F_LOG_ALL), PF_ALL);
+	vhu_fe_negotiate(&f->fe, F_BASE | VHU_BIT(VHU_F_LOG_ALL), PF_ALL);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		send_log_base(f, NR, bad[i].size, bad[i].offset, logfd);
-		if (expect_reply_u64(f, VHU_REQ_SET_LOG_BASE) == 0)
+		vhu_fe_send_log_base(&f->fe, NR, bad[i].size, bad[i].offset, logfd);
+		if (vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_SET_LOG_BASE) == 0)
 			fail_msg("log %u accepted", i);
 		expect_no_reply(f); /* one status reply, not a second ack */
-		send_log_base(f, V1, bad[i].size, bad[i].offset, logfd);
-		assert_int_not_equal(expect_reply_u64(f, VHU_REQ_SET_LOG_BASE), 0);
+		vhu_fe_send_log_base(&f->fe, V1, bad[i].size, bad[i].offset, logfd);
+		assert_int_not_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_SET_LOG_BASE), 0);
 	}
 	assert_null(f->dev->log_map);
-	send_log_base(f, V1, 4096, 0, logfd);
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_SET_LOG_BASE), 0);
+	vhu_fe_send_log_base(&f->fe, V1, 4096, 0, logfd);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_SET_LOG_BASE), 0);
 	assert_non_null(f->dev->log);
-	send_log_base(f, NR, 2048, 2048, logfd);
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_SET_LOG_BASE), 0);
+	vhu_fe_send_log_base(&f->fe, NR, 2048, 2048, logfd);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_SET_LOG_BASE), 0);
 	expect_no_reply(f);
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
 
 	/* Without LOG_SHMFD negotiated. */
 	fresh_conn(f);
-	negotiate(f, F_BASE | VHU_BIT(VHU_F_LOG_ALL), VHU_BIT(VHU_PROTOCOL_F_REPLY_ACK));
-	send_log_base(f, V1, 4096, 0, logfd);
-	assert_int_not_equal(expect_reply_u64(f, VHU_REQ_SET_LOG_BASE), 0);
+	vhu_fe_negotiate(&f->fe, F_BASE | VHU_BIT(VHU_F_LOG_ALL),
+			 VHU_BIT(VHU_PROTOCOL_F_REPLY_ACK));
+	vhu_fe_send_log_base(&f->fe, V1, 4096, 0, logfd);
+	assert_int_not_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_SET_LOG_BASE), 0);
 	close(logfd);
 	assert_fds_at_baseline(f);
 }
@@ -1716,31 +1346,31 @@ test_class10_repeated_1e6_times(void **state)
 	}
 	handshake(f, 0, NUM, 0);
 	syncs = f->syncs;
-	fds0 = count_fds();
-	rss0 = rss_bytes();
+	fds0 = vhu_fe_count_fds();
+	rss0 = vhu_fe_rss_bytes();
 
-	t0 = now_s();
+	t0 = vhu_fe_now_s();
 	while (sent < REPEAT_TOTAL) {
 		/* 999 SET_FEATURES in one write, then a SET_VRING_CALL with a
 		 * fresh eventfd (it replaces ring 0's: stop, sync, restart). */
-		send_raw(f->fd, batch, (REPEAT_BATCH - 1) * (sizeof(h) + 8), NULL, 0);
-		send_file(f, VHU_REQ_SET_VRING_CALL, V1, 0, new_eventfd());
+		vhu_fe_send_raw(f->fe.fd, batch, (REPEAT_BATCH - 1) * (sizeof(h) + 8), NULL, 0);
+		vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_CALL, V1, 0, vhu_fe_eventfd());
 		sent += REPEAT_BATCH;
 		calls++;
 		pump(f);
 	}
-	t1 = now_s();
+	t1 = vhu_fe_now_s();
 	print_message("%u messages (%u with an fd) in %.2f s\n", sent, calls, t1 - t0);
 
 	expect_no_reply(f);
 	assert_true(info(f).link_up);
 	assert_int_equal(f->syncs, syncs + calls);
-	assert_int_equal(count_fds(), fds0);
-	rss1 = rss_bytes();
+	assert_int_equal(vhu_fe_count_fds(), fds0);
+	rss1 = vhu_fe_rss_bytes();
 	print_message("RSS %llu KiB -> %llu KiB\n", (unsigned long long)rss0 / 1024,
 		      (unsigned long long)rss1 / 1024);
 	assert_true(rss1 < rss0 + 4 * 1024 * 1024);
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
 	assert_fds_at_baseline(f);
 }
 
@@ -1757,48 +1387,48 @@ test_mem_hotplug_add_remove(void **state)
 	int stray;
 
 	for (i = 0; i < 3; i++) {
-		fds[i] = new_memfd(MEM_SIZE);
-		maps[i] = map_fd(fds[i], MEM_SIZE);
-		r[i] = region(i * MEM_SIZE, MEM_SIZE, uva_of(maps[i]), 0);
+		fds[i] = vhu_fe_memfd(MEM_SIZE);
+		maps[i] = vhu_fe_map(fds[i], MEM_SIZE);
+		r[i] = vhu_fe_region(i * MEM_SIZE, MEM_SIZE, vhu_fe_uva(maps[i]), 0);
 	}
-	negotiate(f, F_BASE, PF_ALL);
-	send_none(f, VHU_REQ_GET_MAX_MEM_SLOTS, NR);
-	assert_int_equal(expect_reply_u64(f, VHU_REQ_GET_MAX_MEM_SLOTS), 509);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_send_none(&f->fe, VHU_REQ_GET_MAX_MEM_SLOTS, NR);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_GET_MAX_MEM_SLOTS), 509);
 	for (i = 0; i < 3; i++) {
-		send_mem_reg(f, VHU_REQ_ADD_MEM_REG, NR, r[i], fds[i]);
-		expect_ok(f, VHU_REQ_ADD_MEM_REG);
+		vhu_fe_send_mem_reg(&f->fe, VHU_REQ_ADD_MEM_REG, NR, r[i], fds[i]);
+		vhu_fe_expect_ok(&f->fe, VHU_REQ_ADD_MEM_REG);
 		assert_int_equal(info(f).mem_regions, i + 1);
 	}
 	/* Overlapping an existing region: refused, its fd closed. */
-	send_mem_reg(f, VHU_REQ_ADD_MEM_REG, NR, region(MEM_SIZE / 2, MEM_SIZE, 0x10000, 0),
-		     fds[0]);
-	expect_nack(f, VHU_REQ_ADD_MEM_REG);
+	vhu_fe_send_mem_reg(&f->fe, VHU_REQ_ADD_MEM_REG, NR,
+			    vhu_fe_region(MEM_SIZE / 2, MEM_SIZE, 0x10000, 0), fds[0]);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_ADD_MEM_REG);
 	assert_int_equal(info(f).mem_regions, 3);
-	assert_int_equal(count_fds(), f->base_fds + 6); /* ours and the device's */
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds + 6); /* ours and the device's */
 
 	/* Rings in region 1. */
-	setup_ring(f, 0, NUM, 0, maps[1]);
-	setup_ring(f, 1, NUM, 0, maps[1]);
-	enable_ring(f, 0, true);
-	enable_ring(f, 1, true);
+	vhu_fe_setup_ring(&f->fe, 0, NUM, 0, maps[1]);
+	vhu_fe_setup_ring(&f->fe, 1, NUM, 0, maps[1]);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
 	assert_true(info(f).link_up);
 
 	/* Removing region 2, with a stray fd: rings stop for the swap and go on. */
 	syncs = f->syncs;
-	stray = new_eventfd();
-	send_mem_reg(f, VHU_REQ_REM_MEM_REG, NR, r[2], stray);
+	stray = vhu_fe_eventfd();
+	vhu_fe_send_mem_reg(&f->fe, VHU_REQ_REM_MEM_REG, NR, r[2], stray);
 	close(stray);
-	expect_ok(f, VHU_REQ_REM_MEM_REG);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_REM_MEM_REG);
 	assert_int_equal(info(f).mem_regions, 2);
 	assert_int_equal(f->syncs, syncs + 1);
 	assert_true(info(f).link_up);
-	assert_int_equal(count_fds(), f->base_fds + 5 + 4); /* + kick and call fds */
-	send_mem_reg(f, VHU_REQ_REM_MEM_REG, NR, r[2], -1);
-	expect_nack(f, VHU_REQ_REM_MEM_REG);
+	assert_int_equal(vhu_fe_count_fds(), f->base_fds + 5 + 4); /* + kick and call fds */
+	vhu_fe_send_mem_reg(&f->fe, VHU_REQ_REM_MEM_REG, NR, r[2], -1);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_REM_MEM_REG);
 
 	/* Removing the region the rings live in stops them (P3). */
-	send_mem_reg(f, VHU_REQ_REM_MEM_REG, NR, r[1], -1);
-	expect_ok(f, VHU_REQ_REM_MEM_REG);
+	vhu_fe_send_mem_reg(&f->fe, VHU_REQ_REM_MEM_REG, NR, r[1], -1);
+	vhu_fe_expect_ok(&f->fe, VHU_REQ_REM_MEM_REG);
 	assert_int_equal(info(f).mem_regions, 1);
 	assert_false(ring_running(f, 0));
 	assert_false(ring_running(f, 1));
@@ -1806,9 +1436,9 @@ test_mem_hotplug_add_remove(void **state)
 
 	/* Without CONFIGURE_MEM_SLOTS: refused. */
 	fresh_conn(f);
-	negotiate(f, F_BASE, VHU_BIT(VHU_PROTOCOL_F_REPLY_ACK));
-	send_mem_reg(f, VHU_REQ_ADD_MEM_REG, NR, r[0], fds[0]);
-	expect_nack(f, VHU_REQ_ADD_MEM_REG);
+	vhu_fe_negotiate(&f->fe, F_BASE, VHU_BIT(VHU_PROTOCOL_F_REPLY_ACK));
+	vhu_fe_send_mem_reg(&f->fe, VHU_REQ_ADD_MEM_REG, NR, r[0], fds[0]);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_ADD_MEM_REG);
 	assert_int_equal(info(f).mem_regions, 0);
 
 	for (i = 0; i < 3; i++)
@@ -1828,7 +1458,7 @@ test_client_mode_reconnect(void **state)
 	int lfd, rc, fds0;
 	char c;
 
-	fds0 = count_fds();
+	fds0 = vhu_fe_count_fds();
 	rc = create_dev(f, true, &err);
 	if (rc != 0)
 		fail_msg("vhu_dev_create: %s", iovs_err_str(&err, rc));
@@ -1836,37 +1466,39 @@ test_client_mode_reconnect(void **state)
 	assert_non_null(strstr(info(f).state, "100 ms"));
 
 	/* Nobody listened at first; now somebody does. */
-	lfd = listen_on(f->path);
-	t0 = now_s();
+	lfd = vhu_fe_listen(f->path);
+	t0 = vhu_fe_now_s();
 	deadline = t0 + 5;
-	while ((f->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0 && now_s() < deadline) {
+	while ((f->fe.fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0 &&
+	       vhu_fe_now_s() < deadline) {
 		pump(f);
 		usleep(5000);
 	}
-	first = now_s() - t0;
-	assert_true(f->fd >= 0);
+	first = vhu_fe_now_s() - t0;
+	assert_true(f->fe.fd >= 0);
 	pump(f);
 	assert_true(info(f).connected);
 	assert_int_equal(info(f).connects, 1);
-	negotiate(f, F_BASE, PF_ALL);
-	set_mem(f);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_set_mem(&f->fe);
 
 	/* The front-end goes away: the device resets and comes back. */
-	close(f->fd);
-	f->fd = -1;
+	close(f->fe.fd);
+	f->fe.fd = -1;
 	pump(f);
 	assert_false(info(f).connected);
 	assert_int_equal(info(f).disconnects, 1);
 	assert_int_equal(info(f).features, 0);
 	assert_int_equal(info(f).mem_regions, 0);
-	t0 = now_s();
+	t0 = vhu_fe_now_s();
 	deadline = t0 + 5;
-	while ((f->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0 && now_s() < deadline) {
+	while ((f->fe.fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0 &&
+	       vhu_fe_now_s() < deadline) {
 		pump(f);
 		usleep(5000);
 	}
-	second = now_s() - t0;
-	assert_true(f->fd >= 0);
+	second = vhu_fe_now_s() - t0;
+	assert_true(f->fe.fd >= 0);
 	pump(f);
 	assert_true(info(f).connected);
 	assert_int_equal(info(f).connects, 2);
@@ -1878,22 +1510,22 @@ test_client_mode_reconnect(void **state)
 	/* Destroying the device closes the connection and every fd it held. */
 	vhu_dev_destroy(f->dev);
 	f->dev = NULL;
-	assert_int_equal(recv(f->fd, &c, 1, MSG_DONTWAIT), 0);
-	close(f->fd);
+	assert_int_equal(recv(f->fe.fd, &c, 1, MSG_DONTWAIT), 0);
+	close(f->fe.fd);
 
 	/* Somebody listens already: connected at once. */
 	rc = create_dev(f, true, &err);
 	assert_int_equal(rc, 0);
 	assert_true(info(f).connected);
-	f->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	assert_true(f->fd >= 0);
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
+	f->fe.fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(f->fe.fd >= 0);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
 	vhu_dev_destroy(f->dev);
 	f->dev = NULL;
-	close(f->fd);
-	f->fd = -1;
+	close(f->fe.fd);
+	f->fe.fd = -1;
 	close(lfd);
-	assert_int_equal(count_fds(), fds0);
+	assert_int_equal(vhu_fe_count_fds(), fds0);
 }
 
 static void
@@ -1905,7 +1537,7 @@ test_server_stale_socket_reclaimed(void **state)
 	int fd, rc;
 
 	/* A socket file whose owner died (bound, never unlinked). */
-	fd = listen_on(f->path);
+	fd = vhu_fe_listen(f->path);
 	close(fd);
 	assert_int_equal(lstat(f->path, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
@@ -1917,7 +1549,7 @@ test_server_stale_socket_reclaimed(void **state)
 	assert_int_equal(lstat(f->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0660);
 	fresh_conn(f);
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
 
 	/* Destroying a server removes its socket file. */
 	vhu_dev_destroy(f->dev);
@@ -1933,10 +1565,10 @@ test_server_path_in_use(void **state)
 	struct iovs_err err = {{0}};
 	struct vhu_dev_conf conf = {.max_queue_pairs = QP};
 	struct stat st;
-	int lfd, fd, fds0 = count_fds();
+	int lfd, fd, fds0 = vhu_fe_count_fds();
 
 	/* Somebody listens there. */
-	lfd = listen_on(f->path);
+	lfd = vhu_fe_listen(f->path);
 	assert_int_equal(create_dev(f, false, &err), -EADDRINUSE);
 	assert_non_null(strstr(err.msg, "listens"));
 	assert_null(f->dev);
@@ -2000,7 +1632,7 @@ test_server_path_in_use(void **state)
 	assert_int_equal(vhu_dev_create(f->loop, &conf, NULL, &f->dev, &err), -EINVAL);
 	assert_null(f->dev);
 	assert_int_equal(lstat(f->path, &st), -1);
-	assert_int_equal(count_fds(), fds0);
+	assert_int_equal(vhu_fe_count_fds(), fds0);
 }
 
 static void
@@ -2010,9 +1642,9 @@ test_second_front_end_refused(void **state)
 	char c;
 	int fd2;
 
-	negotiate(f, F_BASE, PF_ALL);
-	set_mem(f);
-	fd2 = connect_to(f->path);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	vhu_fe_set_mem(&f->fe);
+	fd2 = vhu_fe_connect(f->path);
 	pump(f);
 	assert_int_equal(recv(fd2, &c, 1, MSG_DONTWAIT), 0);
 	close(fd2);
@@ -2022,16 +1654,16 @@ test_second_front_end_refused(void **state)
 	assert_int_equal(info(f).disconnects, 0);
 	assert_int_equal(info(f).protocol_features, PF_ALL);
 	assert_int_equal(info(f).mem_regions, 1);
-	setup_ring(f, 0, NUM, 0, f->mem);
-	setup_ring(f, 1, NUM, 0, f->mem);
-	enable_ring(f, 0, true);
-	enable_ring(f, 1, true);
+	vhu_fe_setup_ring(&f->fe, 0, NUM, 0, f->fe.mem);
+	vhu_fe_setup_ring(&f->fe, 1, NUM, 0, f->fe.mem);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
 	assert_true(info(f).link_up);
 
 	/* Once it leaves, the next one is served. */
 	assert_fds_at_baseline(f);
 	assert_int_equal(info(f).connects, 2);
-	assert_int_equal(get_features(f) & F_BASE, F_BASE);
+	assert_int_equal(vhu_fe_get_features(&f->fe) & F_BASE, F_BASE);
 }
 
 int
@@ -2081,5 +1713,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_second_front_end_refused, setup, teardown),
 	};
 
+	vhu_fe_fail_hook = fe_fail;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
