@@ -1,0 +1,51 @@
+/* The exact-match cache: one per PMD, in front of the pipeline's classifiers
+ * (pipeline.c). An entry maps a packet's full initial flow key to the flows
+ * the pipeline chose for it, table after table (a NULL last hop: a table
+ * miss), at one pipeline version. It is valid only at that version: a lookup
+ * at another version misses, so any flow_mod invalidates the whole cache (P8:
+ * a hit gives the flows a full lookup would give, since at one version the
+ * lookups are a function of the key; the pipeline does not insert a packet
+ * whose later lookups depended on frame bytes outside the key, i.e. after a
+ * push/pop_vlan or an ND option rewrite re-extracted the key).
+ *
+ * Two-way set associative over VSW_EMC_ENTRIES entries; a stale entry (older
+ * version) is replaced first. Owned by one PMD: no synchronisation. The flows
+ * it points to are dereferenced only at the version they were found at, when
+ * the RCU rules of pipeline.h keep them alive. */
+#ifndef VSW_EMC_H
+#define VSW_EMC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow_key.h"
+#include "pipeline.h"
+
+#define VSW_EMC_ENTRIES 8192 /* a power of two */
+
+struct vsw_emc_entry {
+	uint64_t version;
+	uint32_t hash;
+	uint8_t n; /* hops; 0: empty */
+	const struct vsw_pl_flow *flows[VSW_PL_MAX_HOPS];
+	struct vsw_flow_key key;
+};
+
+struct vsw_emc;
+
+int vsw_emc_create(struct vsw_emc **out);
+void vsw_emc_destroy(struct vsw_emc *emc);
+
+/* The entry for 'key' at 'version', or NULL. */
+const struct vsw_emc_entry *vsw_emc_lookup(const struct vsw_emc *emc,
+					   const struct vsw_flow_key *key, uint32_t hash,
+					   uint64_t version);
+
+/* Caches 'n' (1..VSW_PL_MAX_HOPS) hops for 'key' at 'version'. */
+void vsw_emc_insert(struct vsw_emc *emc, const struct vsw_flow_key *key, uint32_t hash,
+		    uint64_t version, const struct vsw_pl_flow *const *flows, unsigned n);
+
+/* Entries valid at 'version' (tests, stats). */
+unsigned vsw_emc_count(const struct vsw_emc *emc, uint64_t version);
+
+#endif

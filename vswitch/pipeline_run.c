@@ -1,0 +1,548 @@
+/* The OpenFlow pipeline on a PMD (fast path): per packet, the exact-match
+ * cache (emc.c) or a lookup in each table visited (classifier.c), the
+ * instructions of each flow (meter, apply, clear, write, metadata, goto), the
+ * action set at the end, groups and meters. Packets leave through the
+ * caller's vsw_pl_out_ops. Rules: no malloc, no locks, no logs; a packet is
+ * copied only when it is output and still needed afterwards. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "emc.h"
+#include "pipeline_priv.h"
+
+/* A counter of this PMD's, read by the control thread (relaxed). */
+static inline void
+stat_inc(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
+/* One packet's state through the pipeline. */
+struct pkt {
+	struct rte_mbuf *m; /* NULL once consumed */
+	struct vsw_flow_key *key;
+	uint32_t queue;
+	uint8_t table_id;
+	bool miss_flow; /* the flow is a table-miss entry: packet-ins say NO_MATCH */
+	bool reparsed;	/* the key was re-extracted from the frame */
+	uint64_t cookie;
+	unsigned outputs;
+};
+
+struct run {
+	struct vsw_pl_ctx *ctx;
+	const struct vsw_pl_out_ops *ops;
+	void *octx;
+};
+
+static void run_packet(const struct run *r, struct rte_mbuf *m, struct vsw_flow_key *key,
+		       bool use_emc);
+
+uint32_t
+vsw_pl_key_hash(const struct vsw_flow_key *key)
+{
+	const vsw_flow_word *w = vsw_flow_key_words(key);
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < VSW_FLOW_KEY_WORDS; i++) {
+		h ^= w[i];
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+int
+vsw_pl_select_bucket(const struct vsw_flow_key *key, const uint16_t *weights, unsigned n)
+{
+	uint32_t total = 0, pick;
+
+	for (unsigned i = 0; i < n; i++)
+		total += weights[i];
+	if (total == 0)
+		return -1;
+	pick = (uint32_t)(((uint64_t)vsw_pl_key_hash(key) * total) >> 32);
+	for (unsigned i = 0; i < n; i++) {
+		if (pick < weights[i])
+			return (int)i;
+		pick -= weights[i];
+	}
+	return -1;
+}
+
+bool
+vsw_pl_meter_pass(struct vsw_pl_meter *mt, unsigned pmd, uint32_t bytes, uint64_t now)
+{
+	uint64_t cost = (mt->flags & VSW_PL_METER_PKTPS)
+				? mt->pkt_ns
+				: RTE_MAX(UINT64_C(1), (uint64_t)bytes * 8000000 / mt->rate);
+	uint64_t tat = __atomic_load_n(&mt->tat, __ATOMIC_RELAXED);
+	bool pass;
+
+	for (;;) {
+		uint64_t next = RTE_MAX(tat, now) + cost;
+
+		if (next - now > mt->tol_ns) {
+			pass = false;
+			break;
+		}
+		if (__atomic_compare_exchange_n(&mt->tat, &tat, next, true, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED)) {
+			pass = true;
+			break;
+		}
+	}
+	if (pmd < mt->n_pmds) {
+		__atomic_store_n(&mt->stats[pmd].packets, mt->stats[pmd].packets + 1,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&mt->stats[pmd].bytes, mt->stats[pmd].bytes + bytes,
+				 __ATOMIC_RELAXED);
+		if (!pass)
+			__atomic_store_n(&mt->stats[pmd].dropped, mt->stats[pmd].dropped + 1,
+					 __ATOMIC_RELAXED);
+	}
+	return pass;
+}
+
+static void
+drop(const struct run *r, struct rte_mbuf *m, enum vsw_pl_drop why)
+{
+	if (r->ops->drop != NULL)
+		r->ops->drop(r->octx, why);
+	rte_pktmbuf_free(m);
+}
+
+static struct rte_mbuf *
+pkt_clone(const struct run *r, struct rte_mbuf *m)
+{
+	struct rte_mempool *mp = r->ctx->mp != NULL ? r->ctx->mp : m->pool;
+
+	return rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
+}
+
+static bool
+port_live(const struct run *r, uint32_t port)
+{
+	return r->ops->port_live == NULL || r->ops->port_live(r->octx, port);
+}
+
+static bool group_live(const struct run *r, const struct idmap *groups, uint32_t id,
+		       unsigned depth);
+
+static bool
+bucket_live(const struct run *r, const struct idmap *groups, const struct vsw_pl_bucket *b,
+	    unsigned depth)
+{
+	if (b->watch_port != VSW_ACT_PORT_ANY && !port_live(r, b->watch_port))
+		return false;
+	if (b->watch_group != VSW_ACT_GROUP_ANY && !group_live(r, groups, b->watch_group, depth))
+		return false;
+	return true;
+}
+
+/* A group is live if some bucket is (OF 1.3 §6.5). */
+static bool
+group_live(const struct run *r, const struct idmap *groups, uint32_t id, unsigned depth)
+{
+	const struct vsw_pl_group *g = vsw_pl_map_find(groups, id);
+
+	if (g == NULL || depth > VSW_PL_GROUP_DEPTH)
+		return false;
+	for (unsigned i = 0; i < g->n_buckets; i++)
+		if (bucket_live(r, groups, &g->b[i], depth + 1))
+			return true;
+	return false;
+}
+
+static bool exec_list(const struct run *r, struct pkt *p, const struct vsw_act *ops, size_t n,
+		      bool more, unsigned depth);
+
+/* Runs one bucket on 'm' (owned) with a copy of the key. */
+static void
+run_bucket(const struct run *r, const struct pkt *p, struct rte_mbuf *m,
+	   const struct vsw_pl_group *g, const struct vsw_pl_bucket *b, unsigned depth)
+{
+	struct vsw_flow_key key = *p->key;
+	struct pkt bp = *p;
+
+	bp.m = m;
+	bp.key = &key;
+	bp.outputs = 0;
+	exec_list(r, &bp, &g->acts[b->first], b->n_acts, false, depth);
+	if (bp.m != NULL)
+		rte_pktmbuf_free(bp.m); /* a bucket without output: nothing to count */
+}
+
+/* The group action: 'last' means the packet is not needed afterwards. */
+static void
+run_group(const struct run *r, struct pkt *p, uint32_t id, bool last, unsigned depth)
+{
+	const struct idmap *groups = __atomic_load_n(&r->ctx->pl->groups, __ATOMIC_ACQUIRE);
+	const struct vsw_pl_group *g = vsw_pl_map_find(groups, id);
+	const struct vsw_pl_bucket *chosen[VSW_PL_MAX_BUCKETS];
+	unsigned n = 0;
+
+	if (g == NULL || depth >= VSW_PL_GROUP_DEPTH)
+		goto fail;
+	switch (g->type) {
+	case VSW_PL_GROUP_ALL:
+		for (unsigned i = 0; i < g->n_buckets; i++)
+			chosen[n++] = &g->b[i];
+		break;
+	case VSW_PL_GROUP_INDIRECT:
+		chosen[n++] = &g->b[0];
+		break;
+	case VSW_PL_GROUP_SELECT: {
+		uint16_t w[VSW_PL_MAX_BUCKETS];
+		int i;
+
+		for (unsigned j = 0; j < g->n_buckets; j++)
+			w[j] = bucket_live(r, groups, &g->b[j], depth + 1) ? g->b[j].weight : 0;
+		i = vsw_pl_select_bucket(p->key, w, g->n_buckets);
+		if (i >= 0)
+			chosen[n++] = &g->b[i];
+		break;
+	}
+	case VSW_PL_GROUP_FF:
+		for (unsigned j = 0; j < g->n_buckets && n == 0; j++)
+			if (bucket_live(r, groups, &g->b[j], depth + 1))
+				chosen[n++] = &g->b[j];
+		break;
+	default:
+		break;
+	}
+	if (n == 0)
+		goto fail;
+	for (unsigned i = 0; i < n; i++) {
+		bool take = last && i == n - 1;
+		struct rte_mbuf *m = take ? p->m : pkt_clone(r, p->m);
+
+		if (take)
+			p->m = NULL;
+		if (m == NULL) {
+			if (r->ops->drop != NULL)
+				r->ops->drop(r->octx, VSW_PL_DROP_NO_MBUF);
+			continue;
+		}
+		run_bucket(r, p, m, g, chosen[i], depth + 1);
+	}
+	p->outputs++;
+	return;
+
+fail:
+	if (last) {
+		drop(r, p->m, VSW_PL_DROP_GROUP);
+		p->m = NULL;
+	} else if (r->ops->drop != NULL) {
+		r->ops->drop(r->octx, VSW_PL_DROP_GROUP);
+	}
+}
+
+/* An output of any kind; 'last': give the packet itself. */
+static void
+exec_output(const struct run *r, struct pkt *p, const struct vsw_act *a, bool last, unsigned depth)
+{
+	struct rte_mbuf *m;
+	struct vsw_pl_pin pin;
+
+	if (a->type == VSW_ACT_GROUP) {
+		run_group(r, p, a->u32, last, depth);
+		return;
+	}
+	m = last ? p->m : pkt_clone(r, p->m);
+	if (last)
+		p->m = NULL;
+	if (m == NULL) {
+		if (r->ops->drop != NULL)
+			r->ops->drop(r->octx, VSW_PL_DROP_NO_MBUF);
+		return;
+	}
+	p->outputs++;
+	switch (a->type) {
+	case VSW_ACT_OUTPUT:
+		r->ops->output(r->octx, a->u32, p->queue, m);
+		break;
+	case VSW_ACT_OUT_IN_PORT:
+		r->ops->output(r->octx, p->key->in_port, p->queue, m);
+		break;
+	case VSW_ACT_OUT_NORMAL:
+		r->ops->normal(r->octx, p->key->in_port, m);
+		break;
+	case VSW_ACT_OUT_FLOOD:
+	case VSW_ACT_OUT_ALL:
+		r->ops->flood(r->octx, p->key->in_port, a->type == VSW_ACT_OUT_ALL, m);
+		break;
+	case VSW_ACT_OUT_CONTROLLER:
+		pin.reason = p->miss_flow ? VSW_PL_PIN_NO_MATCH : VSW_PL_PIN_ACTION;
+		pin.table_id = p->table_id;
+		pin.max_len = a->u16;
+		pin.cookie = p->cookie;
+		pin.key = p->key;
+		r->ops->controller(r->octx, &pin, m);
+		break;
+	case VSW_ACT_OUT_TABLE: {
+		struct vsw_flow_key key = *p->key;
+
+		run_packet(r, m, &key, false);
+		break;
+	}
+	default:
+		rte_pktmbuf_free(m);
+		break;
+	}
+}
+
+static bool
+is_output(uint8_t type)
+{
+	return type == VSW_ACT_OUTPUT || type == VSW_ACT_GROUP || type >= VSW_ACT_OUT_IN_PORT;
+}
+
+/* One action. Returns false when the packet goes no further. */
+static bool
+exec_one(const struct run *r, struct pkt *p, const struct vsw_act *a, bool last, unsigned depth)
+{
+	int rc;
+
+	if (is_output(a->type)) {
+		exec_output(r, p, a, last, depth);
+		return p->m != NULL;
+	}
+	if (a->type == VSW_ACT_SET_QUEUE) {
+		p->queue = a->u32;
+		return true;
+	}
+	rc = vsw_act_modify(&p->m, p->key, a, r->ctx->mp, r->ctx->scratch);
+	if (rc == VSW_ACT_R_REPARSED)
+		p->reparsed = true;
+	if (rc >= 0 && rc != VSW_ACT_R_INVALID_TTL)
+		return true;
+	if (rc == VSW_ACT_R_INVALID_TTL && r->ctx->pl->conf.invalid_ttl_to_controller) {
+		struct vsw_pl_pin pin = {.reason = VSW_PL_PIN_INVALID_TTL,
+					 .table_id = p->table_id,
+					 .max_len = 0xffff,
+					 .cookie = p->cookie,
+					 .key = p->key};
+
+		r->ops->controller(r->octx, &pin, p->m);
+		p->outputs++;
+	} else {
+		drop(r, p->m, rc < 0 ? VSW_PL_DROP_NO_MBUF : VSW_PL_DROP_TTL);
+	}
+	p->m = NULL;
+	return false;
+}
+
+/* Runs ops[0, n); 'more': the packet is needed after the list. */
+static bool
+exec_list(const struct run *r, struct pkt *p, const struct vsw_act *ops, size_t n, bool more,
+	  unsigned depth)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!exec_one(r, p, &ops[i], !more && i == n - 1, depth))
+			return false;
+	return p->m != NULL;
+}
+
+static void
+count_flow(const struct run *r, const struct vsw_pl_flow *f, uint32_t bytes)
+{
+	struct vsw_pl_counter *c = (struct vsw_pl_counter *)&f->counters[r->ctx->pmd];
+
+	__atomic_store_n(&c->packets, c->packets + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->bytes, c->bytes + bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->used_ns, r->ctx->now_ns, __ATOMIC_RELAXED);
+}
+
+static bool
+is_miss_flow(const struct vsw_pl_flow *f)
+{
+	const vsw_flow_word *w = vsw_flow_key_words(&f->rule.mask);
+
+	if (f->rule.priority != 0)
+		return false;
+	for (size_t i = 0; i < VSW_FLOW_KEY_WORDS; i++)
+		if (w[i] != 0)
+			return false;
+	return true;
+}
+
+/* The action set at the end of the pipeline (§5.10). */
+static void
+exec_set(const struct run *r, struct pkt *p, const struct vsw_act_set *set)
+{
+	const struct vsw_act *list[VSW_ACT_SET_MAX];
+	size_t n = vsw_act_set_list(set, list);
+
+	for (size_t i = 0; i < n; i++)
+		if (!exec_one(r, p, list[i], i == n - 1, 0))
+			return;
+}
+
+static void
+run_packet(const struct run *r, struct rte_mbuf *m, struct vsw_flow_key *key, bool use_emc)
+{
+	struct vsw_pl_ctx *ctx = r->ctx;
+	struct vsw_pl *pl = ctx->pl;
+	uint64_t v = vsw_cls_version_read(&pl->version);
+	const struct vsw_pl_flow *path[VSW_PL_MAX_HOPS], *cached[VSW_PL_MAX_HOPS];
+	const struct vsw_emc_entry *e = NULL;
+	struct vsw_flow_key orig;
+	struct vsw_act_set set;
+	struct pkt p = {.m = m, .key = key};
+	unsigned hops = 0, n_cached = 0;
+	bool cacheable = false;
+	uint32_t hash = 0;
+	uint8_t t = 0;
+
+	use_emc = use_emc && ctx->emc != NULL;
+	if (use_emc) {
+		hash = vsw_pl_key_hash(key);
+		e = vsw_emc_lookup(ctx->emc, key, hash, v);
+		if (e != NULL) {
+			n_cached = e->n;
+			memcpy(cached, e->flows, n_cached * sizeof(cached[0]));
+			stat_inc(&ctx->emc_hits);
+		} else {
+			orig = *key;
+			cacheable = true;
+			stat_inc(&ctx->emc_misses);
+		}
+	}
+	vsw_act_set_clear(&set);
+	for (;;) {
+		const struct vsw_pl_flow *f;
+		const struct vsw_act_prog *prog;
+		bool more;
+
+		if (hops < n_cached && !p.reparsed) {
+			f = cached[hops];
+		} else {
+			const struct vsw_cls_rule *rule = vsw_cls_lookup(pl->cls[t], v, key, NULL);
+
+			f = rule != NULL ? container_of(rule, const struct vsw_pl_flow, rule)
+					 : NULL;
+			if (p.reparsed || hops >= VSW_PL_MAX_HOPS)
+				cacheable = false;
+		}
+		if (hops < VSW_PL_MAX_HOPS)
+			path[hops] = f;
+		hops++;
+		stat_inc(&ctx->lookups[t]);
+		if (f == NULL) {
+			drop(r, p.m, VSW_PL_DROP_TABLE_MISS);
+			break;
+		}
+		stat_inc(&ctx->matched[t]);
+		count_flow(r, f, rte_pktmbuf_pkt_len(p.m));
+		prog = vsw_cls_rule_actions(&f->rule);
+		p.table_id = t;
+		p.cookie = f->cookie;
+		p.miss_flow = is_miss_flow(f);
+		if (prog->meter_id != 0) {
+			struct vsw_pl_meter *mt = vsw_pl_map_find(
+				__atomic_load_n(&pl->meters, __ATOMIC_ACQUIRE), prog->meter_id);
+
+			if (mt == NULL || !vsw_pl_meter_pass(mt, ctx->pmd, rte_pktmbuf_pkt_len(p.m),
+							     ctx->now_ns)) {
+				drop(r, p.m, VSW_PL_DROP_METER);
+				break;
+			}
+		}
+		more = (prog->flags & VSW_ACT_P_GOTO) || prog->n_write != 0 ||
+		       (!(prog->flags & VSW_ACT_P_CLEAR) &&
+			(set.set_fields != 0 || set.output != NULL || set.group != NULL ||
+			 set.pop_vlan != NULL || set.push_vlan != NULL || set.dec_ttl != NULL ||
+			 set.set_ttl != NULL || set.queue != NULL));
+		if (!exec_list(r, &p, prog->ops, prog->n_apply, more, 0))
+			break;
+		if (prog->flags & VSW_ACT_P_CLEAR)
+			vsw_act_set_clear(&set);
+		vsw_act_set_write(&set, prog->ops + prog->n_apply, prog->n_write);
+		if (prog->flags & VSW_ACT_P_METADATA)
+			key->metadata = (key->metadata & ~prog->metadata_mask) | prog->metadata;
+		if (prog->flags & VSW_ACT_P_GOTO) {
+			t = prog->goto_table;
+			continue;
+		}
+		exec_set(r, &p, &set);
+		if (p.m != NULL) {
+			if (p.outputs == 0)
+				drop(r, p.m, VSW_PL_DROP_NO_OUTPUT);
+			else
+				rte_pktmbuf_free(p.m);
+		}
+		break;
+	}
+	if (cacheable && hops <= VSW_PL_MAX_HOPS)
+		vsw_emc_insert(ctx->emc, &orig, hash, v, path, hops);
+}
+
+void
+vsw_pl_run(struct vsw_pl_ctx *ctx, struct rte_mbuf **pkts, struct vsw_flow_key *keys, uint16_t n,
+	   uint32_t in_port, const struct vsw_pl_out_ops *ops, void *octx)
+{
+	const struct run r = {.ctx = ctx, .ops = ops, .octx = octx};
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct vsw_flow_key local, *key = keys != NULL ? &keys[i] : &local;
+
+		if (keys == NULL) {
+			local.metadata = 0;
+			local.in_port = in_port;
+			vsw_act_key_refresh(pkts[i], key, ctx->scratch);
+		}
+		run_packet(&r, pkts[i], key, true);
+	}
+}
+
+void
+vsw_pl_packet_out(struct vsw_pl_ctx *ctx, struct rte_mbuf *m, uint32_t in_port,
+		  const struct vsw_act_prog *prog, const struct vsw_pl_out_ops *ops, void *octx)
+{
+	const struct run r = {.ctx = ctx, .ops = ops, .octx = octx};
+	struct vsw_flow_key key = {.in_port = in_port};
+	struct pkt p = {.m = m, .key = &key, .table_id = 0xff};
+
+	vsw_act_key_refresh(m, &key, ctx->scratch);
+	exec_list(&r, &p, prog->ops, prog->n_apply, false, 0);
+	if (p.m != NULL) {
+		if (p.outputs == 0)
+			drop(&r, p.m, VSW_PL_DROP_NO_OUTPUT);
+		else
+			rte_pktmbuf_free(p.m);
+	}
+}
+
+int
+vsw_pl_ctx_init(struct vsw_pl_ctx *ctx, struct vsw_pl *pl, unsigned pmd, struct rte_mempool *mp,
+		bool emc)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	if (pmd >= pl->conf.n_pmds)
+		return -EINVAL;
+	ctx->pl = pl;
+	ctx->pmd = pmd;
+	ctx->mp = mp;
+	ctx->scratch = malloc(sizeof(*ctx->scratch));
+	if (ctx->scratch == NULL)
+		return -ENOMEM;
+	if (emc && vsw_emc_create(&ctx->emc) != 0) {
+		free(ctx->scratch);
+		ctx->scratch = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+vsw_pl_ctx_fini(struct vsw_pl_ctx *ctx)
+{
+	vsw_emc_destroy(ctx->emc);
+	free(ctx->scratch);
+	ctx->emc = NULL;
+	ctx->scratch = NULL;
+}
