@@ -116,6 +116,9 @@ set_features(struct vhu_ctx *c)
 	 * changes how PMDs read the rings: stop them first. */
 	if (((f ^ dev->features) & ~VHU_BIT(VHU_F_LOG_ALL)) != 0)
 		mask = vhu_dev_stop_all(dev);
+	if (((f ^ dev->features) & VHU_BIT(VHU_F_LOG_ALL)) != 0)
+		LOG_INFO("%s: dirty-page logging %s", dev->conf.path,
+			 (f & VHU_BIT(VHU_F_LOG_ALL)) ? "on" : "off");
 	/* Read relaxed by PMDs outside the rings (vhu_dev_features()). */
 	__atomic_store_n(&dev->features, f, __ATOMIC_RELAXED);
 	dev->features_set = true;
@@ -277,6 +280,9 @@ set_log_base(struct vhu_ctx *c)
 	log->bitmap = (uint8_t *)base + lg->offset;
 	log->size = lg->size;
 	vhu_dev_set_log(c->dev, log, base, len);
+	/* One bit per 4 KiB page: a byte covers 32 KiB, 32 bytes 1 MiB. */
+	LOG_INFO("%s: dirty log of %llu bytes (guest addresses below %llu MiB)", c->dev->conf.path,
+		 (unsigned long long)lg->size, (unsigned long long)(lg->size / 32));
 	rc = 0;
 out:
 	close(fd);

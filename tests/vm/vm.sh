@@ -88,6 +88,12 @@ _vm_init() {
 #   --share DIR       DIR of the host on /mnt/host in the guest (9p)
 #   --cmdline STR     more kernel command line (e.g. iovs.ipv6=1 iovs.debug=1)
 #   --qemu-arg ARG    one more QEMU argument (repeatable)
+#   --tty1            a second serial port (guest /dev/ttyS1) the host writes to with
+#                     vm_tty1_write (a pipe chardev: NAME/tty1.in, NAME/tty1.out)
+#   --incoming URI    QEMU waits for a migration stream on URI (-incoming), see
+#                     vm_migrate_target
+#   --guest-name N    the guest's iovs.name (default NAME)
+# Every VM has a QMP socket (NAME/qmp.sock) for vm_qmp.
 vm_start() {
 	local name=$1
 	shift || { _vm_err "vm_start NAME ..."; return 2; }
@@ -98,7 +104,7 @@ vm_start() {
 	fi
 	_vm_init || return 1
 	local d sock="" server=0 reconnect=1 mac="" ip="" queues=1 packed=0 mrg="" nicopts=""
-	local mem=256M smp=1 machine=q35 share="" cmdline="" extra=()
+	local mem=256M smp=1 machine=q35 share="" cmdline="" extra=() tty1=0 incoming="" gname=$name
 	local orig=("$@")
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -117,6 +123,9 @@ vm_start() {
 		--share) share=$(cd "$2" && pwd) || return 2; shift ;;
 		--cmdline) cmdline=$2; shift ;;
 		--qemu-arg) extra+=("$2"); shift ;;
+		--tty1) tty1=1 ;;
+		--incoming) incoming=$2; shift ;;
+		--guest-name) gname=$2; shift ;;
 		*) _vm_err "vm_start: unknown option $1"; return 2 ;;
 		esac
 		shift
@@ -134,8 +143,9 @@ vm_start() {
 		mac=52:54:00:${h:0:2}:${h:2:2}:${h:4:2}
 	fi
 	echo "$mac" >"$d/mac"
+	echo "$gname" >"$d/guest-name"
 
-	local append="console=ttyS0 quiet panic=-1 iovs.name=$name"
+	local append="console=ttyS0 quiet panic=-1 iovs.name=$gname"
 	[ -z "$ip" ] || append+=" iovs.ip=$ip"
 	[ "$queues" -le 1 ] || append+=" iovs.queues=$queues"
 	[ -z "$cmdline" ] || append+=" $cmdline"
@@ -152,7 +162,14 @@ vm_start() {
 		# A guest panic ends QEMU at once (exit status 1) instead of looping.
 		-device pvpanic -action panic=exit-failure
 		-pidfile "$d/qemu.pid"
+		-qmp "unix:$d/qmp.sock,server=on,wait=off"
 	)
+	if [ "$tty1" = 1 ]; then
+		# QEMU opens both fifos read-write: neither side blocks on open.
+		mkfifo "$d/tty1.in" "$d/tty1.out"
+		args+=(-chardev "pipe,id=tty1,path=$d/tty1" -serial chardev:tty1)
+	fi
+	[ -z "$incoming" ] || args+=(-incoming "$incoming")
 	if [ -n "$share" ]; then
 		args+=(-fsdev "local,id=share,path=$share,security_model=none"
 			-device "virtio-9p-pci,fsdev=share,mount_tag=iovsshare,romfile=")
@@ -354,6 +371,190 @@ vm_console() { echo "$(_vm_dir "$1")/console.log"; }
 
 # vm_mac NAME: the NIC's MAC.
 vm_mac() { cat "$(_vm_dir "$1")/mac"; }
+
+# vm_qmp NAME COMMAND [ARGUMENTS-JSON]: runs one QMP command on NAME's QEMU; prints its
+# "return" value as JSON. Returns 1 (QEMU's error on stderr) when QEMU refuses it.
+vm_qmp() {
+	local name=$1 cmd=$2 args=${3:-"{}"} d
+	d=$(_vm_dir "$name")
+	python3 - "$d/qmp.sock" "$cmd" "$args" <<'PY'
+import json, socket, sys
+path, cmd, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(30)
+s.connect(path)
+f = s.makefile("rw")
+def call(c, a=None):
+    m = {"execute": c}
+    if a:
+        m["arguments"] = a
+    f.write(json.dumps(m) + "\n")
+    f.flush()
+    while True:
+        line = f.readline()
+        if not line:
+            sys.exit("vm_qmp: QEMU closed the QMP socket")
+        r = json.loads(line)
+        if "return" in r:
+            return r["return"]
+        if "error" in r:
+            sys.exit("vm_qmp: %s: %s" % (c, r["error"].get("desc", r["error"])))
+json.loads(f.readline())  # greeting
+call("qmp_capabilities")
+print(json.dumps(call(cmd, args)))
+PY
+}
+
+# vm_tty1_write NAME TEXT: TEXT and a newline to the guest's /dev/ttyS1 (vm_start --tty1).
+# While the guest is detached (vm_detach), a line is a command it runs (output and
+# "IOVS-VM-TTY1-RC status" on the console); "attach" ends that (vm_attach).
+vm_tty1_write() {
+	local d
+	d=$(_vm_dir "$1")
+	[ -p "$d/tty1.in" ] || { _vm_err "VM $1 has no --tty1"; return 2; }
+	# shellcheck disable=SC2016 # expanded by sh
+	timeout 10 sh -c 'printf "%s\n" "$1" >"$2"' tty1 "$2" "$d/tty1.in"
+}
+
+# --- Live migration. QEMU refuses to migrate a guest that has a 9p share mounted (a
+# migration blocker), and the agent channel is one. So the guest detaches it first
+# (vm_detach: unmounts it, then waits on ttyS1), the host migrates (vm_migrate) to a
+# QEMU started with vm_migrate_target, and vm_attach tells the guest, now on the
+# destination, to mount the destination's channel (its boot id goes to "ready").
+# Needs vm_start --tty1 and no --share.
+
+# vm_migrate_target DST SRC URI [options]: starts DST as the migration target of SRC:
+# SRC's options (same memory, NIC, MAC, kernel command line) plus -incoming URI; the
+# options given here come last (e.g. --sock of another vhost-user port).
+vm_migrate_target() {
+	# shellcheck disable=SC2034 # used in the eval
+	local dst=$1 src=$2 uri=$3 d args gname
+	shift 3
+	d=$(_vm_dir "$src")
+	args=$(cat "$d/args") || return 2
+	gname=$(cat "$d/guest-name") || return 2
+	eval "vm_start \"\$dst\" $args --mac \"\$(vm_mac \"\$src\")\" --guest-name \"\$gname\" --incoming \"\$uri\" \"\$@\""
+}
+
+# vm_detach NAME [TIMEOUT=60]: the guest (started with --tty1) unmounts its agent channel
+# and waits for vm_attach; returns once the console says it is detached. No vm_run to
+# NAME after this.
+vm_detach() {
+	local name=$1 timeout=${2:-60} d con deadline
+	d=$(_vm_dir "$name")
+	con=$d/console.log
+	# The script runs from tmpfs with no file of the channel open; it unmounts the
+	# channel once the request that started it has its answer.
+	vm_run "$name" 20 "cat >/tmp/vm-detach.sh <<'END'
+$(_vm_detach_script)
+END
+setsid sh /tmp/vm-detach.sh >/dev/null 2>&1 </dev/null &" || return 1
+	deadline=$((SECONDS + timeout))
+	until grep -aq IOVS-VM-DETACHED "$con"; do
+		if grep -aq IOVS-VM-DETACH-FAILED "$con" || [ $SECONDS -ge $deadline ] || ! _vm_alive "$name"; then
+			_vm_err "VM $name: the guest did not detach its agent channel"
+			vm_logs "$name" 10 >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	cp "$d/chan/ready" "$d/old.boot" 2>/dev/null || true
+}
+
+_vm_detach_script() {
+	cat <<'SCRIPT'
+exec </dev/null >/dev/console 2>&1
+cd /
+stty -F /dev/ttyS1 -echo 2>/dev/null
+i=0
+# Not before the request that started this script has its answer (run/ID.sh goes last).
+until [ -z "$(ls /run/iovs/run)" ] && umount /run/iovs 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { echo "IOVS-VM-DETACH-FAILED"; exit 1; }
+	sleep 0.1
+done
+exec 3</dev/ttyS1
+echo IOVS-VM-DETACHED
+# Lines other than "attach" are commands (vm_tty1_write while detached).
+while read -r word <&3 && [ "$word" != attach ]; do
+	echo "IOVS-VM-TTY1: $word"
+	sh -c "$word" </dev/null
+	echo "IOVS-VM-TTY1-RC $?"
+done
+exec 3<&-
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none iovsagent /run/iovs ||
+	{ echo IOVS-VM-ATTACH-FAILED; exit 1; }
+cat /proc/sys/kernel/random/boot_id >/run/iovs/.ready.tmp
+mv -f /run/iovs/.ready.tmp /run/iovs/ready
+echo "IOVS-VM-ATTACHED $word"
+SCRIPT
+}
+
+# vm_attach NAME [TIMEOUT=90]: after a migration to NAME (vm_migrate_target), the guest
+# mounts NAME's agent channel; waits until its agent answers there.
+vm_attach() {
+	local name=$1 timeout=${2:-90}
+	vm_tty1_write "$name" attach || return 1
+	vm_wait_ready "$name" "$timeout"
+}
+
+# vm_tty1_run NAME TIMEOUT CMD: runs CMD in a detached guest (vm_detach) through ttyS1;
+# returns its exit status (its output is on the console), 124 without an answer.
+vm_tty1_run() {
+	local name=$1 timeout=$2 con n deadline
+	shift 2
+	con=$(_vm_dir "$name")/console.log
+	n=$(grep -ac IOVS-VM-TTY1-RC "$con" || true)
+	vm_tty1_write "$name" "$*" || return 2
+	deadline=$((SECONDS + timeout))
+	while [ "$(grep -ac IOVS-VM-TTY1-RC "$con" || true)" -le "$n" ]; do
+		[ $SECONDS -lt $deadline ] && _vm_alive "$name" || return 124
+		sleep 0.1
+	done
+	return "$(grep -a IOVS-VM-TTY1-RC "$con" | tail -n 1 | sed 's/.*IOVS-VM-TTY1-RC \([0-9]*\).*/\1/')"
+}
+
+# vm_migrate SRC URI [TIMEOUT=300]: live-migrates SRC to URI (a vm_migrate_target) and
+# waits until QEMU says completed; leaves query-migrate's last answer in SRC/migrate.json.
+# Set parameters (max-bandwidth, downtime-limit) first with vm_qmp migrate-set-parameters.
+vm_migrate() {
+	vm_migrate_start "$1" "$2" && vm_migrate_wait "$1" "${3:-300}"
+}
+
+# vm_migrate_start SRC URI: starts the migration (QMP migrate) and returns.
+vm_migrate_start() {
+	vm_qmp "$1" migrate "{\"uri\": \"$2\"}" >/dev/null
+}
+
+# vm_migrate_status SRC: query-migrate's answer, also left in SRC/migrate.json.
+vm_migrate_status() {
+	local d
+	d=$(_vm_dir "$1")
+	vm_qmp "$1" query-migrate >"$d/migrate.json" && cat "$d/migrate.json"
+}
+
+# vm_migrate_wait SRC [TIMEOUT=300]: waits until the migration completed (0) or failed (1).
+vm_migrate_wait() {
+	local src=$1 timeout=${2:-300} st deadline
+	deadline=$((SECONDS + timeout))
+	while :; do
+		st=$(vm_migrate_status "$src" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("status", ""))') ||
+			return 1
+		case $st in
+		completed) return 0 ;;
+		failed | cancelled)
+			_vm_err "VM $src: migration $st: $(cat "$(_vm_dir "$src")/migrate.json")"
+			return 1
+			;;
+		esac
+		if [ $SECONDS -ge $deadline ]; then
+			_vm_err "VM $src: migration not completed within $timeout s: $(cat "$(_vm_dir "$src")/migrate.json")"
+			vm_qmp "$src" migrate_cancel >/dev/null 2>&1 || true
+			return 1
+		fi
+		sleep 0.2
+	done
+}
 
 # Cleanup on exit, in front of the caller's own EXIT trap if it has one (source this file
 # after setting yours, or call vm_stop_all from it).
