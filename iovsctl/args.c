@@ -86,6 +86,16 @@ static const struct opt_spec port_add_opts[] = {
 	{NULL},
 };
 
+static const struct opt_spec controller_set_opts[] = {
+	{"--listen", "ADDR", VAL_STR, NULL, "listen",
+	 .help = "passive listener: IP:PORT, ptcp:PORT[:IP] or none (default 127.0.0.1:6653)"},
+	{"--fail-mode", "MODE", VAL_STR, NULL, "fail_mode",
+	 .help = "secure (keep flows) or standalone (learning bridge) without a controller"},
+	{"--datapath-id", "HEX", VAL_STR, NULL, "datapath_id",
+	 .help = "16 hex digits (default: derived from the bridge name)"},
+	{NULL},
+};
+
 /* struct scan keeps one value per option of a verb. */
 _Static_assert(sizeof(port_add_opts) / sizeof(port_add_opts[0]) <= MAX_OPTS + 1, "MAX_OPTS");
 _Static_assert(sizeof(bridge_add_opts) / sizeof(bridge_add_opts[0]) <= MAX_OPTS + 1, "MAX_OPTS");
@@ -128,6 +138,15 @@ static const struct iovsctl_verb verbs[] = {
 	 .n_pos = 1, .min_pos = 1, .pos = {{"BRIDGE", NULL, "bridge"}}},
 	{.group = "config", .name = "dump", .cmd = "config.dump", .view = IOVSCTL_VIEW_JSON,
 	 .summary = "the configuration, as JSON"},
+	{.group = "controller", .name = "set", .cmd = "controller.set",
+	 .summary = "set a bridge's OpenFlow controllers (enables OpenFlow on it)",
+	 .n_pos = 2, .min_pos = 2, .pos = {{"BRIDGE", NULL, "bridge"}, {"TARGETS", NULL, "controllers"}},
+	 .opts = controller_set_opts,
+	 .notes = "TARGETS: tcp:IP[:PORT] (port 6653 by default), comma-separated, or none."},
+	{.group = "controller", .name = "show", .cmd = "controller.show",
+	 .view = IOVSCTL_VIEW_CONTROLLER,
+	 .summary = "a bridge's OpenFlow listener and connections",
+	 .n_pos = 1, .min_pos = 1, .pos = {{"BRIDGE", NULL, "bridge"}}},
 };
 /* clang-format on */
 

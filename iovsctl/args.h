@@ -23,6 +23,7 @@ enum iovsctl_view {
 	IOVSCTL_VIEW_PORT_STATS, /* port.stats */
 	IOVSCTL_VIEW_PMDS,	 /* pmd.stats */
 	IOVSCTL_VIEW_FDB,	 /* fdb.show */
+	IOVSCTL_VIEW_CONTROLLER, /* controller.show */
 	IOVSCTL_VIEW_JSON,	 /* the result as pretty JSON, even without --json */
 	IOVSCTL_VIEW__MAX
 };

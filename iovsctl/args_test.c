@@ -180,6 +180,19 @@ test_other_verbs(void **state)
 		 "{\"cmd\": \"fdb.show\", \"args\": {\"bridge\": \"br0\"}}", IOVSCTL_VIEW_FDB},
 		{ARGV("fdb", "flush", "br0"),
 		 "{\"cmd\": \"fdb.flush\", \"args\": {\"bridge\": \"br0\"}}", IOVSCTL_VIEW_NONE},
+		{ARGV("controller", "set", "br0", "tcp:127.0.0.1:6633,tcp:10.0.0.1"),
+		 "{\"cmd\": \"controller.set\", \"args\": {\"bridge\": \"br0\", \"controllers\": "
+		 "\"tcp:127.0.0.1:6633,tcp:10.0.0.1\"}}",
+		 IOVSCTL_VIEW_NONE},
+		{ARGV("controller", "set", "br0", "none", "--listen", "ptcp:16653", "--fail-mode",
+		      "standalone", "--datapath-id", "00000000000000ab"),
+		 "{\"cmd\": \"controller.set\", \"args\": {\"bridge\": \"br0\", \"controllers\": "
+		 "\"none\", \"listen\": \"ptcp:16653\", \"fail_mode\": \"standalone\", "
+		 "\"datapath_id\": \"00000000000000ab\"}}",
+		 IOVSCTL_VIEW_NONE},
+		{ARGV("controller", "show", "br0"),
+		 "{\"cmd\": \"controller.show\", \"args\": {\"bridge\": \"br0\"}}",
+		 IOVSCTL_VIEW_CONTROLLER},
 		{ARGV("config", "dump"), "{\"cmd\": \"config.dump\"}", IOVSCTL_VIEW_JSON},
 	};
 	size_t i;
@@ -264,6 +277,8 @@ test_verb_errors(void **state)
 		{ARGV("port", "del"), "port del: missing NAME"},
 		{ARGV("fdb", "show"), "fdb show: missing BRIDGE"},
 		{ARGV("fdb", "flush"), "fdb flush: missing BRIDGE"},
+		{ARGV("controller", "set", "br0"), "controller set: missing TARGETS"},
+		{ARGV("controller", "show"), "controller show: missing BRIDGE"},
 		{ARGV("show", "br0"), "show: unexpected argument \"br0\""},
 		{ARGV("bridge", "list", "br0"), "unexpected argument"},
 		{ARGV("pmd", "stats", "1"), "pmd stats: unexpected argument \"1\""},

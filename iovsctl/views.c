@@ -12,7 +12,7 @@
 #include "table.h"
 
 #define N_OF(a)	  (sizeof(a) / sizeof((a)[0]))
-#define MAX_COLS  8
+#define MAX_COLS  10
 #define CELL_SIZE 32
 
 typedef int (*view_fn)(const json_t *result, FILE *f);
@@ -360,6 +360,54 @@ view_fdb(const json_t *result, FILE *f)
 	return print_rows(hdr, N_OF(hdr), array_of(result, "entries"), fdb_row, false, f, "");
 }
 
+/* ---- OpenFlow ---- */
+
+static int
+conn_row(struct iovsctl_table *t, const json_t *e, bool unused)
+{
+	struct cells c = {0};
+	char backoff[24] = "-";
+
+	(void)unused;
+	if (int_of(e, "backoff_ms") > 0 && !json_is_true(json_object_get(e, "connected")))
+		snprintf(backoff, sizeof(backoff), "%lld ms", int_of(e, "backoff_ms"));
+	cell_str(&c, str_of(e, "target"));
+	cell_str(&c, str_of(e, "kind"));
+	cell_str(&c, str_of(e, "state"));
+	cell_str(&c, str_of(e, "role"));
+	cell_str(&c, str_of(e, "version"));
+	cell_num(&c, e, "rx_msgs", 0);
+	cell_num(&c, e, "tx_msgs", 0);
+	cell_num(&c, e, "errors_sent", 0);
+	cell_str(&c, backoff);
+	if (iovsctl_table_row(t, c.v) != 0)
+		return -ENOMEM;
+	if (str_of(e, "last_error") != NULL && *str_of(e, "last_error") != '\0')
+		return iovsctl_table_note(t, "  last error: %s", str_of(e, "last_error"));
+	return 0;
+}
+
+static int
+view_controller(const json_t *result, FILE *f)
+{
+	static const char *const hdr[] = {"CONNECTION", "KIND", "STATE",  "ROLE",   "VERSION",
+					  "RX",		"TX",	"ERRORS", "BACKOFF"};
+
+	if (!json_is_true(json_object_get(result, "openflow"))) {
+		fprintf(f, "bridge %s: no OpenFlow (iovsctl controller set %s TARGETS)\n",
+			str_of(result, "bridge"), str_of(result, "bridge"));
+		return 0;
+	}
+	fprintf(f, "bridge %s: datapath_id %s, listen %s, fail_mode %s\n", str_of(result, "bridge"),
+		str_of(result, "datapath_id") ?: "-", str_of(result, "listen") ?: "-",
+		str_of(result, "fail_mode") ?: "-");
+	if (str_of(result, "listen_error") && *str_of(result, "listen_error"))
+		fprintf(f, "listener error: %s\n", str_of(result, "listen_error"));
+	if (str_of(result, "error"))
+		fprintf(f, "error: %s\n", str_of(result, "error"));
+	return print_rows(hdr, N_OF(hdr), array_of(result, "connections"), conn_row, false, f, "");
+}
+
 /* ---- the others ---- */
 
 static int
@@ -390,6 +438,7 @@ static const view_fn views[IOVSCTL_VIEW__MAX] = {
 	[IOVSCTL_VIEW_PORT_STATS] = view_port_stats,
 	[IOVSCTL_VIEW_PMDS] = view_pmds,
 	[IOVSCTL_VIEW_FDB] = view_fdb,
+	[IOVSCTL_VIEW_CONTROLLER] = view_controller,
 	[IOVSCTL_VIEW_JSON] = print_json,
 };
 

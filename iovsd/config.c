@@ -34,11 +34,13 @@
 static const char *const top_keys[] = {"version", "control_core", "pmd_cores", "bridges", NULL};
 static const char *const bridge_keys[] = {"name", "mac_table_size", "mac_aging_s", "learning",
 					  NULL};
-static const char *const bridge_file_keys[] = {"name",	   "mac_table_size", "mac_aging_s",
-					       "learning", "ports",	     NULL};
+static const char *const bridge_file_keys[] = {"name",	"mac_table_size", "mac_aging_s", "learning",
+					       "ports", "openflow",	  NULL};
+static const char *const openflow_keys[] = {"listen", "controllers", "fail_mode", "datapath_id",
+					    NULL};
 static const char *const port_keys[] = {"name",	  "type",	 "iface",   "devargs",	 "socket",
 					"client", "queues",	 "rxq_pmd", "vlan_mode", "tag",
-					"trunks", "native_vlan", NULL};
+					"trunks", "native_vlan", "ofport",  NULL};
 
 /* Fills 'err' with "WHERE.KEY: message"; either part may be NULL or empty. */
 __attribute__((format(printf, 5, 6))) static int
@@ -392,6 +394,177 @@ iovsd_bridge_conf_from_json(const json_t *obj, const char *where, struct vsw_bri
 	return bridge_from_json(obj, where, false, bridge, err);
 }
 
+int
+iovsd_port_ofport_from_json(const json_t *obj, const char *where, uint32_t *ofport,
+			    struct iovs_err *err)
+{
+	json_int_t v = 0;
+	int rc = get_int(obj, where, "ofport", 1, IOVSD_OFPORT_MAX, &v, err);
+
+	*ofport = (uint32_t)v;
+	return rc;
+}
+
+/* "datapath_id": 16 hex digits (an optional "0x"), as ovs-ofctl shows it. */
+static int
+dpid_from_json(const json_t *obj, const char *where, uint64_t *dpid, struct iovs_err *err)
+{
+	const json_t *v = json_object_get(obj, "datapath_id");
+	const char *s;
+	char *end;
+
+	*dpid = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return path_errf(err, -EINVAL, where, "datapath_id",
+				 "expected a string of hex digits, not %s", json_kind(v));
+	s = json_string_value(v);
+	if (strncmp(s, "0x", 2) == 0)
+		s += 2;
+	errno = 0;
+	*dpid = strtoull(s, &end, 16);
+	if (*s == '\0' || *end != '\0' || strlen(s) > 16 || errno != 0 || *dpid == 0 ||
+	    strspn(s, "0123456789abcdefABCDEF") != strlen(s))
+		return path_errf(err, -EINVAL, where, "datapath_id",
+				 "\"%s\": expected 1 to 16 hex digits, not all zero",
+				 json_string_value(v));
+	return 0;
+}
+
+static int
+controllers_from_json(const json_t *obj, const char *where, struct ofl_dp_conf *dp,
+		      struct iovs_err *err)
+{
+	const json_t *list = json_object_get(obj, "controllers");
+	char sub[WHERE_SIZE + 32];
+	json_t *v;
+	size_t i;
+	int rc;
+
+	if (list == NULL)
+		return 0;
+	if (!json_is_array(list))
+		return path_errf(err, -EINVAL, where, "controllers", "expected an array, not %s",
+				 json_kind(list));
+	if (json_array_size(list) > OFL_MAX_CONTROLLERS)
+		return path_errf(err, -E2BIG, where, "controllers", "%zu controllers, at most %d",
+				 json_array_size(list), OFL_MAX_CONTROLLERS);
+	json_array_foreach(list, i, v) {
+		struct ofl_target t;
+
+		snprintf(sub, sizeof(sub), "%s.controllers[%zu]", where, i);
+		if (!json_is_string(v) || json_string_length(v) >= OFL_TARGET_MAX)
+			return path_errf(err, -EINVAL, sub, NULL,
+					 "expected a string such as \"tcp:127.0.0.1:6633\"");
+		rc = ofl_controller_parse(json_string_value(v), &t, err);
+		if (rc != 0)
+			return path_prefix(err, rc, sub, NULL);
+		snprintf(dp->controllers[i], sizeof(dp->controllers[i]), "%s",
+			 json_string_value(v));
+		dp->n_controllers++;
+	}
+	return 0;
+}
+
+int
+iovsd_of_conf_from_json(const json_t *obj, const char *where, const char *bridge,
+			struct iovsd_of_conf *of, struct iovs_err *err)
+{
+	char fail_mode[16] = "secure";
+	struct ofl_target t;
+	int rc;
+
+	memset(of, 0, sizeof(*of));
+	if (!json_is_object(obj))
+		return path_errf(err, -EINVAL, where, NULL, "expected an object, not %s",
+				 json_kind(obj));
+	of->enabled = true;
+	snprintf(of->dp.name, sizeof(of->dp.name), "%s", bridge);
+	snprintf(of->dp.listen, sizeof(of->dp.listen), "%s", OFL_DEFAULT_LISTEN);
+	rc = check_keys(obj, where, openflow_keys, err);
+	if (rc == 0)
+		rc = get_string(obj, where, "listen", of->dp.listen, sizeof(of->dp.listen), err);
+	if (rc == 0) {
+		rc = ofl_listen_parse(of->dp.listen, &t, err);
+		if (rc != 0)
+			return path_prefix(err, rc, where, "listen");
+	}
+	if (rc == 0)
+		rc = controllers_from_json(obj, where, &of->dp, err);
+	if (rc == 0)
+		rc = get_string(obj, where, "fail_mode", fail_mode, sizeof(fail_mode), err);
+	if (rc == 0 && strcmp(fail_mode, "secure") != 0 && strcmp(fail_mode, "standalone") != 0)
+		rc = path_errf(err, -EINVAL, where, "fail_mode",
+			       "\"%s\": expected \"secure\" or \"standalone\"", fail_mode);
+	of->dp.fail_mode =
+		strcmp(fail_mode, "standalone") == 0 ? OFL_FAIL_STANDALONE : OFL_FAIL_SECURE;
+	if (rc == 0)
+		rc = dpid_from_json(obj, where, &of->dp.datapath_id, err);
+	return rc;
+}
+
+json_t *
+iovsd_of_conf_to_json(const struct iovsd_of_conf *of)
+{
+	json_t *o = json_object(), *list = json_array();
+	char dpid[24];
+	unsigned i;
+	int rc = 0;
+
+	if (o == NULL || list == NULL)
+		goto err_free;
+	rc |= json_object_set_new(o, "listen",
+				  json_string(of->dp.listen[0] ? of->dp.listen : "none"));
+	for (i = 0; i < of->dp.n_controllers && i < OFL_MAX_CONTROLLERS; i++)
+		rc |= json_array_append_new(list, json_string(of->dp.controllers[i]));
+	rc |= json_object_set(o, "controllers", list);
+	rc |= json_object_set_new(
+		o, "fail_mode",
+		json_string(of->dp.fail_mode == OFL_FAIL_STANDALONE ? "standalone" : "secure"));
+	if (of->dp.datapath_id != 0) {
+		snprintf(dpid, sizeof(dpid), "%016llx", (unsigned long long)of->dp.datapath_id);
+		rc |= json_object_set_new(o, "datapath_id", json_string(dpid));
+	}
+	if (rc != 0)
+		goto err_free;
+	json_decref(list);
+	return o;
+err_free:
+	json_decref(list);
+	json_decref(o);
+	return NULL;
+}
+
+/* The lowest OpenFlow port number free in 'bridge' (0 if none). */
+static uint32_t
+ofport_free(const struct iovsd_conf *conf, const char *bridge)
+{
+	uint32_t n;
+	unsigned i;
+
+	for (n = 1; n <= IOVSD_OFPORT_MAX; n++) {
+		for (i = 0; i < conf->n_ports; i++)
+			if (conf->ofport[i] == n && strcmp(conf->ports[i].bridge, bridge) == 0)
+				break;
+		if (i == conf->n_ports)
+			return n;
+	}
+	return 0;
+}
+
+/* Ports without "ofport" get the lowest free number of their bridge, in file
+ * order; saved back, the numbers then stay across restarts. */
+static void
+ofports_assign(struct iovsd_conf *conf)
+{
+	unsigned i;
+
+	for (i = 0; i < conf->n_ports; i++)
+		if (conf->ofport[i] == 0)
+			conf->ofport[i] = ofport_free(conf, conf->ports[i].bridge);
+}
+
 /* The "ports" of the bridge object 'obj', appended to conf->ports. */
 static int
 ports_from_json(const json_t *obj, const char *where, const char *bridge, struct iovsd_conf *conf,
@@ -417,6 +590,8 @@ ports_from_json(const json_t *obj, const char *where, const char *bridge, struct
 					 VSW_MAX_PORTS);
 		port = &conf->ports[conf->n_ports];
 		rc = iovsd_port_conf_from_json(v, sub, port, err);
+		if (rc == 0)
+			rc = iovsd_port_ofport_from_json(v, sub, &conf->ofport[conf->n_ports], err);
 		if (rc != 0)
 			return rc;
 		memcpy(port->bridge, bridge, sizeof(port->bridge));
@@ -496,10 +671,19 @@ conf_from_json(const json_t *root, struct iovsd_conf *conf, struct iovs_err *err
 		rc = bridge_from_json(v, where, true, &conf->bridges[i], err);
 		if (rc == 0)
 			rc = ports_from_json(v, where, conf->bridges[i].name, conf, err);
+		if (rc == 0 && json_object_get(v, "openflow") != NULL) {
+			char sub[WHERE_SIZE + 16];
+
+			snprintf(sub, sizeof(sub), "%s.openflow", where);
+			rc = iovsd_of_conf_from_json(json_object_get(v, "openflow"), sub,
+						     conf->bridges[i].name, &conf->openflow[i],
+						     err);
+		}
 		if (rc != 0)
 			return rc;
 		conf->n_bridges++;
 	}
+	ofports_assign(conf);
 	return 0;
 }
 
@@ -683,6 +867,17 @@ validate_port(const struct iovsd_conf *conf, unsigned i, struct iovs_err *err)
 		return iovs_errf(err, -ENOENT, "%s: bridge \"%s\" does not exist", where,
 				 p->bridge);
 	ifname = port_ifname(p);
+	/* 0: not assigned yet (a conf built by hand); parse and add assign. */
+	if (conf->ofport[i] > IOVSD_OFPORT_MAX)
+		return iovs_errf(err, -ERANGE, "%s.ofport: %u is out of range (1..%u)", where,
+				 conf->ofport[i], IOVSD_OFPORT_MAX);
+	for (j = 0; conf->ofport[i] != 0 && j < i; j++) {
+		if (conf->ofport[j] != conf->ofport[i] || strcmp(conf->ports[j].bridge, p->bridge))
+			continue;
+		port_where(conf, j, other, sizeof(other));
+		return iovs_errf(err, -EEXIST, "%s.ofport: %u is already %s's", where,
+				 conf->ofport[i], other);
+	}
 	for (j = 0; j < i; j++) {
 		const struct vsw_port_conf *o = &conf->ports[j];
 		const char *o_ifname = port_ifname(o);
@@ -705,6 +900,37 @@ validate_port(const struct iovsd_conf *conf, unsigned i, struct iovs_err *err)
 	return validate_pins(conf, p, where, err);
 }
 
+/* A listener serves one datapath: two bridges cannot share a TCP port on
+ * addresses that overlap (the same one, or 0.0.0.0). */
+static int
+validate_listeners(const struct iovsd_conf *conf, struct iovs_err *err)
+{
+	struct ofl_target t[VSW_MAX_BRIDGES];
+	unsigned b, j;
+	int rc;
+
+	for (b = 0; b < conf->n_bridges; b++) {
+		const struct iovsd_of_conf *of = &conf->openflow[b];
+
+		t[b] = (struct ofl_target){0};
+		if (!of->enabled)
+			continue;
+		rc = ofl_listen_parse(of->dp.listen, &t[b], err);
+		if (rc != 0)
+			return iovs_err_prefix(err, rc, "bridges[%u].openflow.listen", b);
+		for (j = 0; j < b; j++)
+			if (t[b].port != 0 && t[j].port == t[b].port &&
+			    (t[j].addr == t[b].addr || t[j].addr == 0 || t[b].addr == 0))
+				return iovs_errf(
+					err, -EEXIST,
+					"bridges[%u].openflow.listen: port %u is already "
+					"bridges[%u]'s (a listener serves one bridge: give "
+					"each bridge its own port)",
+					b, t[b].port, j);
+	}
+	return 0;
+}
+
 int
 iovsd_conf_validate(const struct iovsd_conf *conf, struct iovs_err *err)
 {
@@ -716,6 +942,8 @@ iovsd_conf_validate(const struct iovsd_conf *conf, struct iovs_err *err)
 		rc = validate_bridges(conf, err);
 	for (i = 0; rc == 0 && i < conf->n_ports; i++)
 		rc = validate_port(conf, i, err);
+	if (rc == 0)
+		rc = validate_listeners(conf, err);
 	return rc;
 }
 
@@ -778,6 +1006,7 @@ err_free:
 static json_t *
 bridge_to_json(const struct iovsd_conf *conf, const struct vsw_bridge_conf *b)
 {
+	const struct iovsd_of_conf *of = &conf->openflow[b - conf->bridges];
 	json_t *o = json_object(), *ports = json_array();
 	int rc = 0;
 	unsigned i;
@@ -789,11 +1018,19 @@ bridge_to_json(const struct iovsd_conf *conf, const struct vsw_bridge_conf *b)
 	rc |= json_object_set_new(o, "mac_aging_s", json_integer(b->mac_aging_s));
 	if (b->no_learning)
 		rc |= json_object_set_new(o, "learning", json_false());
-	for (i = 0; i < conf->n_ports && i < VSW_MAX_PORTS; i++)
-		if (strncmp(conf->ports[i].bridge, b->name, VSW_NAME_MAX) == 0)
-			rc |= json_array_append_new(ports,
-						    iovsd_port_conf_to_json(&conf->ports[i]));
+	for (i = 0; i < conf->n_ports && i < VSW_MAX_PORTS; i++) {
+		json_t *po;
+
+		if (strncmp(conf->ports[i].bridge, b->name, VSW_NAME_MAX) != 0)
+			continue;
+		po = iovsd_port_conf_to_json(&conf->ports[i]);
+		if (po != NULL && conf->ofport[i] != 0)
+			rc |= json_object_set_new(po, "ofport", json_integer(conf->ofport[i]));
+		rc |= json_array_append_new(ports, po);
+	}
 	rc |= json_object_set(o, "ports", ports);
+	if (of->enabled)
+		rc |= json_object_set_new(o, "openflow", iovsd_of_conf_to_json(of));
 	if (rc != 0)
 		goto err_free;
 	json_decref(ports);
@@ -1083,6 +1320,7 @@ iovsd_conf_default(struct iovsd_conf *conf)
 	snprintf(host->iface, sizeof(host->iface), "iovs0");
 	host->type = VSW_PORT_TAP;
 	conf->n_ports = 1;
+	conf->ofport[0] = 1;
 }
 
 const struct vsw_port_conf *
@@ -1107,7 +1345,7 @@ iovsd_conf_find_bridge(const struct iovsd_conf *conf, const char *name)
 /* Inserts after the last port of its bridge: ports stay grouped by bridge in
  * bridge order, as parsed, so that the saved file reads back identical. */
 int
-iovsd_conf_add_port(struct iovsd_conf *conf, const struct vsw_port_conf *port)
+iovsd_conf_add_port(struct iovsd_conf *conf, const struct vsw_port_conf *port, uint32_t ofport)
 {
 	int b = find_bridge_index(conf, port->bridge);
 	unsigned i, pos = 0;
@@ -1118,12 +1356,22 @@ iovsd_conf_add_port(struct iovsd_conf *conf, const struct vsw_port_conf *port)
 		return -ENOENT;
 	if (conf->n_ports >= VSW_MAX_PORTS)
 		return -ENOSPC;
+	if (ofport > IOVSD_OFPORT_MAX)
+		return -ERANGE;
+	for (i = 0; ofport != 0 && i < conf->n_ports; i++)
+		if (conf->ofport[i] == ofport && strcmp(conf->ports[i].bridge, port->bridge) == 0)
+			return -EEXIST;
+	if (ofport == 0)
+		ofport = ofport_free(conf, port->bridge);
 	for (i = 0; i < conf->n_ports; i++)
 		if (find_bridge_index(conf, conf->ports[i].bridge) <= b)
 			pos = i + 1;
 	memmove(&conf->ports[pos + 1], &conf->ports[pos],
 		(conf->n_ports - pos) * sizeof(conf->ports[0]));
+	memmove(&conf->ofport[pos + 1], &conf->ofport[pos],
+		(conf->n_ports - pos) * sizeof(conf->ofport[0]));
 	conf->ports[pos] = *port;
+	conf->ofport[pos] = ofport;
 	conf->n_ports++;
 	return 0;
 }
@@ -1139,7 +1387,45 @@ iovsd_conf_del_port(struct iovsd_conf *conf, const char *name)
 	i = (unsigned)(p - conf->ports);
 	memmove(&conf->ports[i], &conf->ports[i + 1],
 		(conf->n_ports - i - 1) * sizeof(conf->ports[0]));
+	memmove(&conf->ofport[i], &conf->ofport[i + 1],
+		(conf->n_ports - i - 1) * sizeof(conf->ofport[0]));
 	conf->n_ports--;
 	memset(&conf->ports[conf->n_ports], 0, sizeof(conf->ports[0]));
+	conf->ofport[conf->n_ports] = 0;
 	return 0;
+}
+
+int
+iovsd_conf_del_bridge(struct iovsd_conf *conf, const char *name)
+{
+	int b = find_bridge_index(conf, name);
+	unsigned i;
+
+	if (b < 0)
+		return -ENOENT;
+	i = (unsigned)b;
+	memmove(&conf->bridges[i], &conf->bridges[i + 1],
+		(conf->n_bridges - i - 1) * sizeof(conf->bridges[0]));
+	memmove(&conf->openflow[i], &conf->openflow[i + 1],
+		(conf->n_bridges - i - 1) * sizeof(conf->openflow[0]));
+	conf->n_bridges--;
+	memset(&conf->bridges[conf->n_bridges], 0, sizeof(conf->bridges[0]));
+	memset(&conf->openflow[conf->n_bridges], 0, sizeof(conf->openflow[0]));
+	return 0;
+}
+
+uint32_t
+iovsd_conf_port_ofport(const struct iovsd_conf *conf, const char *name)
+{
+	const struct vsw_port_conf *p = iovsd_conf_find_port(conf, name);
+
+	return p != NULL ? conf->ofport[p - conf->ports] : 0;
+}
+
+struct iovsd_of_conf *
+iovsd_conf_find_of(struct iovsd_conf *conf, const char *name)
+{
+	int b = find_bridge_index(conf, name);
+
+	return b >= 0 ? &conf->openflow[b] : NULL;
 }

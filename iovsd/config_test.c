@@ -176,6 +176,21 @@ assert_conf_equal(const struct iovsd_conf *x, const struct iovsd_conf *y)
 		assert_int_equal(p->vlan.native, q->vlan.native);
 		assert_int_equal(p->vlan.trunks_all, q->vlan.trunks_all);
 		assert_memory_equal(p->vlan.trunks, q->vlan.trunks, sizeof(p->vlan.trunks));
+		assert_int_equal(x->ofport[i], y->ofport[i]);
+	}
+	for (i = 0; i < x->n_bridges; i++) {
+		const struct iovsd_of_conf *a = &x->openflow[i], *b = &y->openflow[i];
+		unsigned c;
+
+		assert_int_equal(a->enabled, b->enabled);
+		if (!a->enabled)
+			continue;
+		assert_string_equal(a->dp.name, b->dp.name);
+		assert_int_equal(a->dp.fail_mode, b->dp.fail_mode);
+		assert_int_equal(a->dp.datapath_id, b->dp.datapath_id);
+		assert_int_equal(a->dp.n_controllers, b->dp.n_controllers);
+		for (c = 0; c < a->dp.n_controllers; c++)
+			assert_string_equal(a->dp.controllers[c], b->dp.controllers[c]);
 	}
 }
 
@@ -783,12 +798,12 @@ test_edits(void **state)
 	snprintf(p.name, sizeof(p.name), "p1");
 	snprintf(p.bridge, sizeof(p.bridge), "br1");
 	p.type = VSW_PORT_NULL;
-	assert_int_equal(iovsd_conf_add_port(c, &p), -EEXIST);
+	assert_int_equal(iovsd_conf_add_port(c, &p, 0), -EEXIST);
 	snprintf(p.name, sizeof(p.name), "new0");
 	snprintf(p.bridge, sizeof(p.bridge), "nope");
-	assert_int_equal(iovsd_conf_add_port(c, &p), -ENOENT);
+	assert_int_equal(iovsd_conf_add_port(c, &p, 0), -ENOENT);
 	snprintf(p.bridge, sizeof(p.bridge), "br0");
-	assert_int_equal(iovsd_conf_add_port(c, &p), 0);
+	assert_int_equal(iovsd_conf_add_port(c, &p, 0), 0);
 	assert_int_equal(c->n_ports, 9);
 	assert_int_equal(iovsd_conf_validate(c, &f->err), 0);
 	assert_string_equal(iovsd_conf_find_port(c, "new0")->bridge, "br0");
@@ -805,10 +820,10 @@ test_edits(void **state)
 
 	for (i = c->n_ports; i < VSW_MAX_PORTS; i++) {
 		snprintf(p.name, sizeof(p.name), "q%u", i);
-		assert_int_equal(iovsd_conf_add_port(c, &p), 0);
+		assert_int_equal(iovsd_conf_add_port(c, &p, 0), 0);
 	}
 	snprintf(p.name, sizeof(p.name), "one-too-many");
-	assert_int_equal(iovsd_conf_add_port(c, &p), -ENOSPC);
+	assert_int_equal(iovsd_conf_add_port(c, &p, 0), -ENOSPC);
 	assert_int_equal(iovsd_conf_validate(c, &f->err), 0);
 	assert_canonical_round_trip(c, &f->b);
 }
@@ -846,6 +861,89 @@ test_vhost_user_and_hub(void **state)
 		doc_with_ports("{\"name\": \"v1\", \"type\": \"vhost-user\", \"socket\": \"/s\"},"
 			       "{\"name\": \"v2\", \"type\": \"vhost-user\", \"socket\": \"/s\"}"),
 		"bridges[0].ports[1].socket: \"/s\" is already used by bridges[0].ports[0]");
+}
+
+/* The "openflow" object of a bridge and the ports' "ofport". */
+static void
+test_openflow(void **state)
+{
+	struct fixture *f = *state;
+	const struct iovsd_of_conf *of;
+
+	parse_ok(f,
+		 "{\"bridges\": [{\"name\": \"br0\", \"ports\": ["
+		 "{\"name\": \"a\", \"type\": \"null\"},"
+		 "{\"name\": \"b\", \"type\": \"null\", \"ofport\": 1},"
+		 "{\"name\": \"c\", \"type\": \"null\", \"ofport\": 9}],"
+		 " \"openflow\": {\"controllers\": [\"tcp:10.0.0.1:6633\", \"tcp:10.0.0.2\"],"
+		 " \"fail_mode\": \"standalone\", \"datapath_id\": \"0x00000000000000ab\"}},"
+		 " {\"name\": \"br1\", \"ports\": [{\"name\": \"d\", \"type\": \"null\"}]}]}",
+		 &f->a);
+	/* Explicit numbers kept; the others take the lowest free in their bridge. */
+	assert_int_equal(f->a.ofport[0], 2);
+	assert_int_equal(f->a.ofport[1], 1);
+	assert_int_equal(f->a.ofport[2], 9);
+	assert_int_equal(f->a.ofport[3], 1); /* br1 counts on its own */
+	of = &f->a.openflow[0];
+	assert_true(of->enabled);
+	assert_string_equal(of->dp.name, "br0");
+	assert_string_equal(of->dp.listen, "127.0.0.1:6653"); /* the default: loopback */
+	assert_int_equal(of->dp.n_controllers, 2);
+	assert_int_equal(of->dp.fail_mode, OFL_FAIL_STANDALONE);
+	assert_int_equal(of->dp.datapath_id, 0xab);
+	assert_false(f->a.openflow[1].enabled);
+	assert_canonical_round_trip(&f->a, &f->b);
+
+	/* Edits keep ofport with its port. */
+	{
+		struct vsw_port_conf p;
+
+		vsw_port_conf_init(&p);
+		snprintf(p.name, sizeof(p.name), "e");
+		snprintf(p.bridge, sizeof(p.bridge), "br0");
+		assert_int_equal(iovsd_conf_add_port(&f->a, &p, 9), -EEXIST);
+		assert_int_equal(iovsd_conf_add_port(&f->a, &p, 0), 0);
+		assert_int_equal(iovsd_conf_port_ofport(&f->a, "e"), 3);
+		assert_int_equal(iovsd_conf_del_port(&f->a, "a"), 0);
+		assert_int_equal(iovsd_conf_port_ofport(&f->a, "c"), 9);
+		assert_int_equal(iovsd_conf_port_ofport(&f->a, "d"), 1);
+		assert_int_equal(iovsd_conf_del_port(&f->a, "d"), 0);
+		assert_int_equal(iovsd_conf_del_bridge(&f->a, "br1"), 0);
+		assert_true(iovsd_conf_find_of(&f->a, "br0")->enabled);
+	}
+
+	/* Errors name their path. */
+	parse_err(f, "{\"bridges\": [{\"name\": \"br0\", \"openflow\": {\"listen\": \"x\"}}]}",
+		  "bridges[0].openflow.listen: listen \"x\": expected");
+	parse_err(f,
+		  "{\"bridges\": [{\"name\": \"br0\", \"openflow\": {\"controllers\": "
+		  "[\"ssl:1.2.3.4\"]}}]}",
+		  "bridges[0].openflow.controllers[0]: controller \"ssl:1.2.3.4\"");
+	parse_err(f,
+		  "{\"bridges\": [{\"name\": \"br0\", \"openflow\": {\"fail_mode\": \"open\"}}]}",
+		  "bridges[0].openflow.fail_mode: \"open\"");
+	parse_err(f,
+		  "{\"bridges\": [{\"name\": \"br0\", \"openflow\": {\"datapath_id\": \"xyz\"}}]}",
+		  "bridges[0].openflow.datapath_id");
+	parse_err(f, "{\"bridges\": [{\"name\": \"br0\", \"openflow\": {\"listn\": \"0\"}}]}",
+		  "bridges[0].openflow: unknown key \"listn\"");
+	parse_err(f,
+		  "{\"bridges\": [{\"name\": \"br0\", \"openflow\": {}},"
+		  " {\"name\": \"br1\", \"openflow\": {\"listen\": \"ptcp:6653:0.0.0.0\"}}]}",
+		  "bridges[1].openflow.listen: port 6653 is already bridges[0]'s");
+	parse_err(f,
+		  doc_with_ports("{\"name\": \"a\", \"type\": \"null\", \"ofport\": 3},"
+				 "{\"name\": \"b\", \"type\": \"null\", \"ofport\": 3}"),
+		  "bridges[0].ports[1].ofport: 3 is already bridges[0].ports[0]'s");
+	parse_err(f, doc_with_ports("{\"name\": \"a\", \"type\": \"null\", \"ofport\": 65280}"),
+		  "bridges[0].ports[0].ofport");
+	/* Two bridges on different ports are fine; "none" disables. */
+	parse_ok(f,
+		 "{\"bridges\": [{\"name\": \"br0\", \"openflow\": {}},"
+		 " {\"name\": \"br1\", \"openflow\": {\"listen\": \"127.0.0.1:6654\"}},"
+		 " {\"name\": \"br2\", \"openflow\": {\"listen\": \"none\"}}]}",
+		 &f->a);
+	assert_canonical_round_trip(&f->a, &f->b);
 }
 
 static void
@@ -1024,6 +1122,7 @@ main(void)
 		T(test_bridge_json),
 		T(test_edits),
 		T(test_vhost_user_and_hub),
+		T(test_openflow),
 		T(test_save_load),
 		T(test_load_errors),
 		T(test_save_errors),

@@ -66,6 +66,7 @@ cmd_port_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 	struct vsw_port_conf port;
 	struct iovsd_conf *cand;
 	const char *bridge;
+	uint32_t ofport;
 	int rc;
 
 	(void)result;
@@ -75,6 +76,9 @@ cmd_port_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 	if (!json_is_object(json_object_get(args, "port")))
 		return iovs_errf(err, -EINVAL, "argument \"port\" must be an object");
 	rc = iovsd_port_conf_from_json(json_object_get(args, "port"), "port", &port, err);
+	if (rc == 0)
+		rc = iovsd_port_ofport_from_json(json_object_get(args, "port"), "port", &ofport,
+						 err);
 	if (rc != 0)
 		return rc;
 	rc = vsw_port_conf_validate(&port, err);
@@ -89,7 +93,11 @@ cmd_port_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 	cand = conf_copy(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
-	rc = iovsd_conf_add_port(cand, &port);
+	rc = iovsd_conf_add_port(cand, &port, ofport);
+	if (rc == -EEXIST) {
+		iovs_errf(err, rc, "ofport %u is already used in bridge %s", ofport, bridge);
+		goto out;
+	}
 	if (rc != 0) {
 		iovs_errf(err, rc, "cannot add port %s to the configuration: %s", port.name,
 			  rc == -ENOSPC ? "too many ports" : strerror(-rc));
@@ -106,6 +114,8 @@ cmd_port_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 	rc = commit(d, cand, err);
 	if (rc != 0)
 		vsw_port_del(d->sw, port.name, NULL);
+	else
+		iovsd_of_refresh(d);
 out:
 	free(cand);
 	return rc;
@@ -151,12 +161,14 @@ cmd_port_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 		goto out;
 	}
 	iovsd_port_error_set(d, name, NULL);
+	iovsd_of_refresh(d);
 out:
 	free(cand);
 	return rc;
 }
 
 struct port_walk {
+	const struct iovsd *d;
 	json_t *list;
 	const char *name; /* only this port, or all when NULL */
 };
@@ -234,6 +246,8 @@ port_visit(const struct vsw_port_info *pi, void *arg)
 	fmt_mac(pi->mac, mac, sizeof(mac));
 	o = iovsd_port_conf_to_json(&pi->conf);
 	json_object_set_new(o, "bridge", json_string(pi->conf.bridge));
+	json_object_set_new(o, "ofport",
+			    json_integer(iovsd_conf_port_ofport(w->d->conf, pi->conf.name)));
 	json_object_set_new(o, "state", json_string(pi->link_up ? "up" : "down"));
 	json_object_set_new(o, "link_speed_mbps", json_integer(pi->link_speed_mbps));
 	json_object_set_new(o, "mac", json_string(mac));
@@ -271,7 +285,7 @@ static const char *const bridge_args[] = {"bridge", NULL};
 static int
 cmd_port_list(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
 {
-	struct port_walk w = {.list = json_array()};
+	struct port_walk w = {.d = d, .list = json_array()};
 	const char *bridge;
 	int rc;
 
@@ -301,7 +315,7 @@ port_stats_visit(const struct vsw_port_info *pi, void *arg)
 static int
 cmd_port_stats(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
 {
-	struct port_walk w = {.list = json_array()};
+	struct port_walk w = {.d = d, .list = json_array()};
 	const char *name;
 	int rc;
 
@@ -363,7 +377,7 @@ bridge_visit(const struct vsw_bridge_info *bi, void *arg)
 {
 	struct bridge_walk *bw = arg;
 	json_t *ports = json_array();
-	struct port_walk w = {.list = ports};
+	struct port_walk w = {.d = bw->d, .list = ports};
 
 	vsw_port_foreach(bw->d->sw, bi->conf.name, port_visit, &w);
 	list_failed_ports(bw->d, bi->conf.name, ports);
@@ -451,15 +465,14 @@ cmd_bridge_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs
 	cand = conf_copy(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
-	i = (unsigned)(cur - d->conf->bridges);
-	memmove(&cand->bridges[i], &cand->bridges[i + 1],
-		(cand->n_bridges - i - 1) * sizeof(cand->bridges[0]));
-	cand->n_bridges--;
+	iovsd_conf_del_bridge(cand, name);
 	rc = vsw_bridge_del(d->sw, name, err);
 	if (rc == 0) {
 		rc = commit(d, cand, err);
 		if (rc != 0)
 			vsw_bridge_add(d->sw, &saved, NULL);
+		else
+			iovsd_of_apply(d, name, NULL, NULL);
 	}
 	free(cand);
 	return rc;
@@ -507,6 +520,178 @@ cmd_fdb_flush(struct iovsd *d, const json_t *args, json_t **result, struct iovs_
 	return rc != 0 ? rc : vsw_bridge_fdb_flush(d->sw, bridge, err);
 }
 
+/* ---- OpenFlow controllers ---- */
+
+static const char *const controller_set_args[] = {"bridge",    "controllers", "listen",
+						  "fail_mode", "datapath_id", NULL};
+
+/* "tcp:A:1,tcp:B:2" or "none" → of->dp.controllers. */
+static int
+controllers_parse(const char *list, struct iovsd_of_conf *of, struct iovs_err *err)
+{
+	char buf[OFL_MAX_CONTROLLERS * OFL_TARGET_MAX + 8], *save = NULL, *tok;
+	struct ofl_target t;
+	int rc;
+
+	of->dp.n_controllers = 0;
+	if (strcmp(list, "none") == 0 || list[0] == '\0')
+		return 0;
+	if (strlen(list) >= sizeof(buf))
+		return iovs_errf(err, -EINVAL, "controllers: too long");
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
+		if (of->dp.n_controllers == OFL_MAX_CONTROLLERS)
+			return iovs_errf(err, -E2BIG, "at most %d controllers",
+					 OFL_MAX_CONTROLLERS);
+		rc = ofl_controller_parse(tok, &t, err);
+		if (rc != 0)
+			return rc;
+		snprintf(of->dp.controllers[of->dp.n_controllers++], OFL_TARGET_MAX, "%s", tok);
+	}
+	return 0;
+}
+
+/* Builds the bridge's new "openflow" object from the request and the current one. */
+static int
+controller_conf(const json_t *args, const char *bridge, const struct iovsd_of_conf *cur,
+		struct iovsd_of_conf *of, struct iovs_err *err)
+{
+	json_t *obj = json_object();
+	const char *list;
+	int rc;
+
+	/* The optional keys go through the file's parser, with its checks. */
+	if (cur->enabled) {
+		json_decref(obj);
+		obj = iovsd_of_conf_to_json(cur);
+	}
+	if (json_object_get(args, "listen") != NULL)
+		json_object_set(obj, "listen", json_object_get(args, "listen"));
+	if (json_object_get(args, "fail_mode") != NULL)
+		json_object_set(obj, "fail_mode", json_object_get(args, "fail_mode"));
+	if (json_object_get(args, "datapath_id") != NULL)
+		json_object_set(obj, "datapath_id", json_object_get(args, "datapath_id"));
+	json_object_del(obj, "controllers");
+	rc = iovsd_of_conf_from_json(obj, "openflow", bridge, of, err);
+	json_decref(obj);
+	if (rc == 0)
+		rc = iovsd_ctl_arg_str(args, "controllers", false, &list, err);
+	if (rc == 0)
+		rc = controllers_parse(list, of, err);
+	return rc;
+}
+
+static int
+cmd_controller_set(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	struct iovsd_of_conf *cur, of, saved;
+	struct iovsd_conf *cand;
+	const char *bridge;
+	int rc;
+
+	(void)result;
+	rc = iovsd_ctl_arg_str(args, "bridge", false, &bridge, err);
+	if (rc != 0)
+		return rc;
+	cur = iovsd_conf_find_of(d->conf, bridge);
+	if (cur == NULL)
+		return iovs_errf(err, -ENOENT, "no bridge named %s", bridge);
+	rc = controller_conf(args, bridge, cur, &of, err);
+	if (rc != 0)
+		return rc;
+	saved = *cur;
+	cand = conf_copy(d, err);
+	if (cand == NULL)
+		return -ENOMEM;
+	*iovsd_conf_find_of(cand, bridge) = of;
+	rc = iovsd_conf_validate(cand, err);
+	if (rc == 0)
+		rc = iovsd_of_apply(d, bridge, &of, err);
+	if (rc == 0) {
+		rc = commit(d, cand, err);
+		if (rc != 0)
+			iovsd_of_apply(d, bridge, &saved, NULL);
+	}
+	free(cand);
+	return rc;
+}
+
+struct conn_walk {
+	json_t *dp;
+	json_t *conns;
+};
+
+static void
+of_dp_visit(const struct ofl_dp_info *di, void *arg)
+{
+	struct conn_walk *w = arg;
+	char dpid[24];
+
+	snprintf(dpid, sizeof(dpid), "%016llx", (unsigned long long)di->datapath_id);
+	w->dp = json_pack("{s:s, s:s, s:s, s:s}", "datapath_id", dpid, "listen",
+			  di->listen[0] ? di->listen : "none", "fail_mode",
+			  di->fail_mode == OFL_FAIL_STANDALONE ? "standalone" : "secure",
+			  "listen_error", di->listen_error);
+}
+
+static void
+of_conn_visit(const struct ofl_conn_info *ci, void *arg)
+{
+	struct conn_walk *w = arg;
+	char version[8] = "";
+
+	if (ci->version != 0)
+		snprintf(version, sizeof(version), "1.%u", ci->version - 1);
+	json_array_append_new(
+		w->conns,
+		json_pack("{s:s, s:s, s:b, s:b, s:s, s:s, s:s, s:I, s:i, s:I, s:I, s:I, s:I, s:s}",
+			  "target", ci->target, "kind", ci->active ? "active" : "passive", "active",
+			  ci->active, "connected", ci->connected, "state", ci->state, "role",
+			  ci->role, "version", version, "n_connects", (json_int_t)ci->n_connects,
+			  "backoff_ms", (int)ci->backoff_ms, "rx_msgs",
+			  (json_int_t)ci->stats.rx_msgs, "tx_msgs", (json_int_t)ci->stats.tx_msgs,
+			  "errors_sent", (json_int_t)ci->stats.rx_errors, "echo_probes",
+			  (json_int_t)ci->stats.echo_probes, "last_error", ci->last_error));
+}
+
+static int
+cmd_controller_show(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
+{
+	struct conn_walk w = {0};
+	const struct iovsd_of_conf *of;
+	const char *bridge, *e;
+	json_t *conf_ctl;
+	unsigned i;
+	int rc;
+
+	rc = iovsd_ctl_arg_str(args, "bridge", false, &bridge, err);
+	if (rc != 0)
+		return rc;
+	of = iovsd_conf_find_of(d->conf, bridge);
+	if (of == NULL)
+		return iovs_errf(err, -ENOENT, "no bridge named %s", bridge);
+	if (!of->enabled) {
+		*result = json_pack("{s:s, s:b}", "bridge", bridge, "openflow", 0);
+		return 0;
+	}
+	conf_ctl = json_array();
+	for (i = 0; i < of->dp.n_controllers; i++)
+		json_array_append_new(conf_ctl, json_string(of->dp.controllers[i]));
+	w.conns = json_array();
+	if (d->ofl == NULL ||
+	    ofl_agent_dp_show(d->ofl, bridge, of_dp_visit, of_conn_visit, &w) != 0)
+		w.dp = json_object();
+	json_object_set_new(w.dp, "bridge", json_string(bridge));
+	json_object_set_new(w.dp, "openflow", json_true());
+	json_object_set_new(w.dp, "controllers", conf_ctl);
+	json_object_set_new(w.dp, "connections", w.conns);
+	e = iovsd_of_error(d, bridge);
+	if (e != NULL)
+		json_object_set_new(w.dp, "error", json_string(e));
+	*result = w.dp;
+	return 0;
+}
+
 static int
 cmd_config_dump(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
 {
@@ -528,6 +713,8 @@ static const struct ctl_cmd commands[] = {
 	{"fdb.show",    cmd_fdb_show,    bridge_args,     false},
 	{"fdb.flush",   cmd_fdb_flush,   bridge_args,     true},
 	{"config.dump", cmd_config_dump, no_args,         false},
+	{"controller.set",  cmd_controller_set,  controller_set_args, true},
+	{"controller.show", cmd_controller_show, bridge_args,         false},
 };
 /* clang-format on */
 

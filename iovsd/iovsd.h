@@ -15,6 +15,8 @@ struct vhu_loop;
 #define IOVSD_DEFAULT_RUN_DIR "/run/iovs"
 
 struct iovsd_client;
+struct iovsd_ofsw;
+struct ofl_agent;
 
 struct iovsd_port_error {
 	char name[VSW_NAME_MAX];
@@ -36,6 +38,9 @@ struct iovsd {
 	/* Configured ports that could not be opened (kept in the config). */
 	unsigned n_port_errors;
 	struct iovsd_port_error port_errors[VSW_MAX_PORTS];
+	/* OpenFlow (of_switch.c): the agent's thread and one snapshot per bridge. */
+	struct ofl_agent *ofl;
+	struct iovsd_ofsw *ofsw[VSW_MAX_BRIDGES];
 };
 
 /* ctl.c */
@@ -45,6 +50,18 @@ void iovsd_ctl_event(struct iovsd *d, int fd, unsigned events);
 
 /* ctl_cmds.c: handles one request line and returns the reply line (malloc'd). */
 char *iovsd_ctl_handle(struct iovsd *d, const char *line, size_t len);
+
+/* of_switch.c: the OpenFlow thread (on CPU 'cpu', the control core) and a
+ * datapath per bridge with "openflow"; apply with 'of' NULL or disabled
+ * removes a bridge's datapath; refresh rebuilds the port snapshots the agent
+ * reads (call after port changes and once a second). */
+int iovsd_of_start(struct iovsd *d, int cpu, struct iovs_err *err);
+void iovsd_of_stop(struct iovsd *d);
+int iovsd_of_apply(struct iovsd *d, const char *bridge, const struct iovsd_of_conf *of,
+		   struct iovs_err *err);
+void iovsd_of_refresh(struct iovsd *d);
+/* Why bridge's datapath could not be set up, or NULL. */
+const char *iovsd_of_error(struct iovsd *d, const char *bridge);
 
 /* main.c: a configured port that failed to open, or NULL. */
 const char *iovsd_port_error(const struct iovsd *d, const char *name);

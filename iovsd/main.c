@@ -275,6 +275,7 @@ run(struct iovsd *d)
 		if ((uint64_t)ts.tv_sec != last) {
 			last = (uint64_t)ts.tv_sec;
 			vsw_run_periodic(d->sw);
+			iovsd_of_refresh(d);
 		}
 	}
 }
@@ -359,7 +360,11 @@ main(int argc, char **argv)
 		rc = apply_config(d, &err);
 	if (rc == 0)
 		rc = iovsd_ctl_open(d, &err);
+	/* The OpenFlow thread shares the control core, never a PMD's. */
+	if (rc == 0)
+		rc = iovsd_of_start(d, (int)cores.control, &err);
 	if (rc != 0) {
+		iovsd_ctl_close(d);
 		vsw_destroy(d->sw);
 		vhu_loop_destroy(d->vhu);
 		rte_eal_cleanup();
@@ -370,6 +375,7 @@ main(int argc, char **argv)
 	run(d);
 
 	iovsd_ctl_close(d);
+	iovsd_of_stop(d);
 	vsw_destroy(d->sw);
 	vhu_loop_destroy(d->vhu);
 	if (iovsd_conf_save(d->config_path, d->conf, &err) != 0)

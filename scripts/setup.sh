@@ -12,6 +12,7 @@ PACKAGES=(
 	iproute2 iputils-ping procps kmod
 	qemu-system-x86 busybox-static cpio   # tests/vm: real guests (kernel fetched by apt-get download)
 	openvswitch-switch-dpdk gnuplot-nox   # bench/: the OVS-DPDK baseline and the plot
+	openvswitch-common openvswitch-testcontroller   # tests/integration/openflow.sh: ovs-ofctl, ovs-testcontroller
 )
 HUGEPAGES_2M=${IOVS_HUGEPAGES:-512}
 

@@ -1,0 +1,160 @@
+/* The OpenFlow agent: the OpenFlow thread and the datapaths it serves.
+ *
+ * Design. One agent = one thread with its own epoll loop (pinned by the
+ * caller's choice of CPUs: iovsd gives it the control core, never a PMD's).
+ * It serves datapaths (one per bridge); each datapath has at most one passive
+ * listener ("ptcp:6653:127.0.0.1", loopback by default: a listener serves one
+ * datapath, so several bridges need several ports) and any number of active
+ * connections to controllers ("tcp:HOST:PORT"), reconnected with a backoff of
+ * 1 s doubling to 8 s as Open vSwitch does. Connections (ofl_conn.c) frame,
+ * negotiate and keep alive; whatever they decode is dispatched here by message
+ * type through a table of handlers, and multipart requests by multipart type.
+ *
+ * The agent reaches the switch only through 'struct ofl_switch_ops' (ports,
+ * port counters, and later flow-table transactions), so tests run it against
+ * a fake switch.
+ *
+ * Thread-safety. The agent thread holds the agent's mutex while it handles
+ * events; ofl_agent_dp_set/del/show (any thread, e.g. iovsd's control thread)
+ * take it too. The switch ops are called on the agent thread with the mutex
+ * held: they must not call back into the agent nor wait for a thread that
+ * might (iovsd serves them from a snapshot of its own).
+ */
+#ifndef OFL_AGENT_H
+#define OFL_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iovs_err.h"
+#include "ofl_conn.h"
+#include "ofl_msg.h"
+
+#define OFL_MAX_CONTROLLERS 4
+#define OFL_TARGET_MAX	    64
+#define OFL_DP_NAME_MAX	    32
+#define OFL_MAX_PASSIVE	    16 /* connections accepted per listener at once */
+#define OFL_N_TABLES	    16 /* reported until the pipeline lands */
+#define OFL_DEFAULT_LISTEN  "127.0.0.1:6653"
+#define OFL_BACKOFF_MIN_MS  1000u
+#define OFL_BACKOFF_MAX_MS  8000u
+
+/* How the agent sees one switch (a bridge). Called on the agent thread. */
+struct ofl_switch_ops {
+	/* Ports in OpenFlow numbering: fills at most 'max', returns how many
+	 * there are (may be more than 'max') or -errno. */
+	int (*port_list)(void *sw, struct ofl_port *ports, unsigned max);
+	/* Counters of one port, or of all with 'port_no' == OFPP_ANY: as
+	 * port_list. -ENOENT: no such port. */
+	int (*port_stats)(void *sw, uint32_t port_no, struct ofl_port_stats *stats, unsigned max);
+	/* Barrier (§6.2): the sequence number of the last flow-table change and
+	 * the one every PMD has seen. A BARRIER_REPLY waits until visible >=
+	 * the change sequence at request time. NULL: answered at once. */
+	uint64_t (*change_seq)(void *sw);
+	uint64_t (*visible_seq)(void *sw);
+};
+
+/* A "tcp:HOST:PORT" (active) or "ptcp:PORT[:HOST]" / "HOST:PORT" (passive)
+ * target; IPv4 dotted quads only. */
+struct ofl_target {
+	uint32_t addr; /* network order */
+	uint16_t port; /* host order; 0: disabled (passive) */
+};
+/* Parses a passive listen string: "IP:PORT", "ptcp:PORT[:IP]" (IP defaults
+ * to 127.0.0.1), or "", "0", "none" for no listener (port 0). */
+int ofl_listen_parse(const char *s, struct ofl_target *t, struct iovs_err *err);
+/* Parses "tcp:IP:PORT" (PORT defaults to 6653). */
+int ofl_controller_parse(const char *s, struct ofl_target *t, struct iovs_err *err);
+
+enum ofl_fail_mode {
+	OFL_FAIL_SECURE,     /* controller gone: keep the flows */
+	OFL_FAIL_STANDALONE, /* controller gone: the learning bridge */
+};
+
+struct ofl_dp_conf {
+	char name[OFL_DP_NAME_MAX]; /* the bridge */
+	char listen[OFL_TARGET_MAX];
+	unsigned n_controllers;
+	char controllers[OFL_MAX_CONTROLLERS][OFL_TARGET_MAX];
+	enum ofl_fail_mode fail_mode;
+	uint64_t datapath_id; /* 0: derived from the name (ofl_dpid_from_name) */
+	uint8_t n_tables;     /* 0: OFL_N_TABLES */
+};
+
+/* A stable datapath id for a bridge without one configured: a locally
+ * administered MAC (02:xx:..) from a hash of the name, in the low 48 bits. */
+uint64_t ofl_dpid_from_name(const char *name);
+
+struct ofl_agent_params {
+	int cpu;		    /* pin the thread to this CPU; -1: inherit */
+	uint32_t probe_interval_ms; /* 0: OFL_CONN_PROBE_MS_DEFAULT */
+	size_t max_out_bytes;	    /* per connection; 0: default */
+	const char *mfr_desc, *hw_desc, *sw_desc, *serial_num; /* NULL: defaults */
+};
+
+struct ofl_agent;
+
+int ofl_agent_create(const struct ofl_agent_params *p, struct ofl_agent **out,
+		     struct iovs_err *err);
+/* Stops the thread if started, closes every socket. NULL is a no-op. */
+void ofl_agent_destroy(struct ofl_agent *a);
+/* Starts the OpenFlow thread. */
+int ofl_agent_start(struct ofl_agent *a, struct iovs_err *err);
+/* One round of the loop without a thread (tests): waits up to 'timeout_ms'
+ * for events, handles them and the timers. */
+void ofl_agent_run_once(struct ofl_agent *a, int timeout_ms);
+
+/* Adds a datapath, or replaces the configuration of the one with that name
+ * (its connections are kept when the listener and controllers stay the same).
+ * Binds the listener before returning: -EADDRINUSE and friends come back here.
+ * 'ops'/'sw' must outlive the datapath. */
+int ofl_agent_dp_set(struct ofl_agent *a, const struct ofl_dp_conf *conf,
+		     const struct ofl_switch_ops *ops, void *sw, struct iovs_err *err);
+int ofl_agent_dp_del(struct ofl_agent *a, const char *name);
+
+/* What "controller show" prints: one row per connection or controller. */
+struct ofl_conn_info {
+	char target[OFL_TARGET_MAX]; /* "tcp:1.2.3.4:6633" or "ptcp peer 127.0.0.1:5555" */
+	bool active;		     /* we connect (to a controller) */
+	bool connected;
+	const char *state; /* "up", "hello", "connecting", "backoff" */
+	const char *role;
+	uint8_t version;
+	uint32_t backoff_ms; /* the last wait before (re)connecting */
+	uint64_t n_connects;
+	struct ofl_conn_stats stats;
+	char last_error[OFL_CONN_ERR_MAX];
+};
+struct ofl_dp_info {
+	char name[OFL_DP_NAME_MAX];
+	char listen[OFL_TARGET_MAX]; /* as bound, "" when none */
+	char listen_error[OFL_CONN_ERR_MAX];
+	uint64_t datapath_id;
+	enum ofl_fail_mode fail_mode;
+	unsigned n_conns;
+};
+/* Calls 'dp_cb' once and 'conn_cb' per connection, with the mutex held.
+ * Returns -ENOENT when there is no such datapath. */
+int ofl_agent_dp_show(struct ofl_agent *a, const char *name,
+		      void (*dp_cb)(const struct ofl_dp_info *, void *),
+		      void (*conn_cb)(const struct ofl_conn_info *, void *), void *arg);
+
+/* OFPPS_* / OFPPF_* / OFPC_* values iovs reports. */
+#define OFL_PS_LINK_DOWN    (1u << 0)
+#define OFL_PS_LIVE	    (1u << 2)
+#define OFL_PF_10MB_FD	    (1u << 1)
+#define OFL_PF_100MB_FD	    (1u << 3)
+#define OFL_PF_1GB_FD	    (1u << 5)
+#define OFL_PF_10GB_FD	    (1u << 6)
+#define OFL_PF_40GB_FD	    (1u << 7)
+#define OFL_PF_100GB_FD	    (1u << 8)
+#define OFL_PF_OTHER	    (1u << 10)
+#define OFL_PF_COPPER	    (1u << 11)
+#define OFL_CAP_FLOW_STATS  (1u << 0)
+#define OFL_CAP_TABLE_STATS (1u << 1)
+#define OFL_CAP_PORT_STATS  (1u << 2)
+#define OFL_CAP_GROUP_STATS (1u << 3)
+/* The OFPPF_* speed bit for a link speed in Mb/s (OTHER when none fits). */
+uint32_t ofl_port_speed_bits(uint32_t mbps);
+
+#endif

@@ -1,0 +1,101 @@
+/* Inside the agent (ofl_agent.c, ofl_handlers.c): the loop's objects.
+ * Everything here belongs to the OpenFlow thread and is reached from other
+ * threads only under the agent's mutex. */
+#ifndef OFL_AGENT_PRIV_H
+#define OFL_AGENT_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "ofl_agent.h"
+
+#define MAX_DPS		   16
+#define MAX_PORTS	   256
+#define MP_BUF_SIZE	   (256u * 1024)
+#define TICK_MS		   100
+#define CONNECT_TIMEOUT_MS 5000u
+
+enum ev_kind { EV_WAKE, EV_LISTEN, EV_PEER, EV_REMOTE };
+
+/* What an epoll event points to. 'dead' objects wait in the graveyard until
+ * the loop has handled every event it already holds. */
+struct ev {
+	enum ev_kind kind;
+	bool dead;
+	struct ev *next_dead;
+};
+
+struct dp;
+struct remote;
+
+struct peer { /* a connection, accepted or ours */
+	struct ev ev;
+	struct dp *dp;
+	struct ofl_conn *c;
+	struct remote *remote; /* NULL when accepted */
+	char name[OFL_TARGET_MAX];
+	bool paused; /* a BARRIER waits for the data plane */
+	uint32_t barrier_xid;
+	uint64_t barrier_seq;
+	uint32_t events; /* registered with epoll */
+};
+
+enum remote_state { R_BACKOFF, R_CONNECTING, R_CONNECTED };
+
+struct remote { /* a controller we connect to */
+	struct ev ev;
+	struct dp *dp;
+	char target[OFL_TARGET_MAX];
+	struct ofl_target t;
+	int fd; /* while connecting */
+	enum remote_state state;
+	uint32_t backoff_ms; /* the next wait */
+	uint32_t wait_ms;    /* the wait in progress */
+	uint64_t next_try_ms, started_ms;
+	uint64_t n_connects;
+	struct peer *peer; /* while connected */
+	char last_error[OFL_CONN_ERR_MAX];
+};
+
+struct dp {
+	struct ev ev; /* the listener's */
+	struct ofl_agent *a;
+	struct ofl_dp_conf conf;
+	const struct ofl_switch_ops *ops;
+	void *sw;
+	int listen_fd;
+	struct ofl_target listen_t;
+	char listen_error[OFL_CONN_ERR_MAX];
+	unsigned n_peers;
+	struct peer *peers[OFL_MAX_PASSIVE + OFL_MAX_CONTROLLERS];
+	unsigned n_remotes;
+	struct remote *remotes[OFL_MAX_CONTROLLERS];
+	struct ofl_role_gen gen;
+	struct ofl_config config; /* SET_CONFIG: per datapath (§7.3.2) */
+};
+
+struct ofl_agent {
+	struct ofl_agent_params p;
+	struct ofl_conn_params cp;
+	pthread_mutex_t mu;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+	int epfd;
+	int wake_fd;
+	struct ev wake_ev;
+	struct dp *dps[MAX_DPS];
+	struct ev *graveyard;
+	struct ofl_msg *tx; /* reply scratch */
+	uint8_t *mpbuf;
+	struct ofl_port *ports;
+	struct ofl_port_stats *pstats;
+};
+
+/* ofl_handlers.c */
+int ofl_agent_dispatch(void *arg, struct ofl_conn *c, const struct ofl_msg *m, const uint8_t *raw,
+		       size_t len);
+int ofl_agent_barrier_reply(struct peer *pe, uint32_t xid);
+uint64_t ofl_dp_dpid(const struct dp *dp);
+
+#endif
