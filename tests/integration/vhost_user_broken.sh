@@ -17,7 +17,6 @@
 # (exact testpmd and iovsd counts; no timed throughput checks).
 . "$(dirname "$0")/lib.sh"
 need_root_and_netns
-command -v dpdk-testpmd >/dev/null || skip "dpdk-testpmd missing (Debian package dpdk-dev)"
 : "${VHU_ROGUE:?path of vhu_rogue (tests/tools)}"
 
 RUN=$T/run
@@ -29,8 +28,6 @@ G1_MAC=52:54:00:79:01:01 G2_MAC=52:54:00:79:01:02
 ip netns del $NS 2>/dev/null || true
 ip netns add $NS
 NETNS+=("$NS")
-# testpmd leaves its EAL runtime directory behind.
-trap 'cleanup; rm -rf /run/dpdk/iovs-g1-$$ /run/dpdk/iovs-g2-$$' EXIT
 ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 
 cat >"$RUN/iovsd.json" <<JSON
@@ -47,66 +44,7 @@ ip -n $NS addr add 10.79.0.1/24 dev $TAP
 ip -n $NS neigh replace 10.79.0.99 lladdr $ROGUE_MAC dev $TAP nud permanent
 IOVSD_PID=$(cat "$RUN/test.pid")
 
-# --- testpmd guests, driven through a fifo (as in vhost_user.sh) -----------
-
-declare -A GFD
-guest_start() {
-	local name=$1 sock=$2 mac=$3 extra=$4 fd
-	rm -f "$T/$name.in"
-	mkfifo "$T/$name.in"
-	exec {fd}<>"$T/$name.in"
-	GFD[$name]=$fd
-	stdbuf -oL dpdk-testpmd -l 0,1 --main-lcore 1 --no-pci --no-huge -m 256 \
-		--file-prefix "iovs-$name-$$" --log-level=lib.eal:error \
-		--vdev "net_virtio_user0,path=$sock,mac=$mac${extra:+,$extra}" \
-		-- -i --total-num-mbufs 4096 --nb-cores=1 \
-		<"$T/$name.in" >"$T/$name.log" 2>&1 &
-	echo $! >"$T/$name.pid"
-}
-guest_ready() {
-	for _ in $(seq 1 150); do
-		grep -q "testpmd>" "$T/$1.log" 2>/dev/null && return 0
-		kill -0 "$(cat "$T/$1.pid")" 2>/dev/null || break
-		sleep 0.2
-	done
-	cat "$T/$1.log"
-	fail "guest $1 did not start"
-}
-guest_cmd() {
-	echo "$2" >&"${GFD[$1]}"
-	sleep 0.3
-}
-guest_stat() {
-	local before
-	before=$(grep -c "$2:" "$T/$1.log" || true)
-	echo "show port stats 0" >&"${GFD[$1]}"
-	for _ in $(seq 1 50); do
-		[ "$(grep -c "$2:" "$T/$1.log" || true)" -gt "$before" ] && break
-		sleep 0.1
-	done
-	grep "$2:" "$T/$1.log" | tail -n 1 | sed -E "s/.*$2: *([0-9]+).*/\1/"
-}
-guest_stop() {
-	local pid fd=${GFD[$1]}
-	echo "quit" >&"$fd" || true
-	exec {fd}>&-
-	pid=$(cat "$T/$1.pid")
-	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-	kill -9 "$pid" 2>/dev/null || true
-}
-vhost_state() {
-	ctl --json port list | python3 -c "
-import json, sys
-for p in json.load(sys.stdin)['ports']:
-    if p['name'] == '$1': print(p.get('vhost', {}).get('state', ''))"
-}
-wait_running() {
-	for _ in $(seq 1 100); do
-		[ "$(vhost_state "$1")" = running ] && return 0
-		sleep 0.2
-	done
-	fail "port $1 is not running: $(vhost_state "$1")"
-}
+. "$(dirname "$0")/guests.sh"
 # qdrop PORT REASON: queue 0's drop counter REASON of a vhost-user port.
 qdrop() {
 	ctl --json port stats "$1" | python3 -c "
@@ -127,8 +65,8 @@ nfds() { ls "/proc/$IOVSD_PID/fd" | wc -l; }
 ctl port add br0 g1 vhost-user --socket "$T/g1.sock" --access 10 >/dev/null
 ctl port add br0 g2 vhost-user --socket "$T/g2.sock" --access 10 >/dev/null
 ctl port add br0 r vhost-user --socket "$T/r.sock" --access 20 >/dev/null
-guest_start g1 "$T/g1.sock" $G1_MAC ""
-guest_start g2 "$T/g2.sock" $G2_MAC "packed_vq=1"
+guest_start g1 "$T/g1.sock" $G1_MAC 1 ""
+guest_start g2 "$T/g2.sock" $G2_MAC 1 "packed_vq=1"
 guest_ready g1
 guest_ready g2
 wait_running g1
@@ -158,11 +96,11 @@ rogue() {
 	for _ in $(seq 1 100); do grep -q ready "$T/rogue-$mode.log" && break; sleep 0.1; done
 	grep -q ready "$T/rogue-$mode.log" || fail "$mode: the rogue did not start: $(cat "$T/rogue-$mode.log")"
 	ip netns exec $NS ping -q -c 400 -i 0.005 -W 1 10.79.0.99 >/dev/null 2>&1 || true
-	state=$(vhost_state r)
+	state=$(vhost_field r state)
 	for _ in $(seq 1 30); do
 		case "$state" in "$want"*) break ;; esac
 		sleep 0.1
-		state=$(vhost_state r)
+		state=$(vhost_field r state)
 	done
 	case "$state" in
 	"$want"*) ;;
@@ -224,8 +162,8 @@ for p in g1 g2; do
 		[ "$(port_drop $p $d)" = 0 ] || fail "port $p dropped $(port_drop $p $d) packets as $d"
 	done
 done
-[ "$(vhost_state g1)" = running ] && [ "$(vhost_state g2)" = running ] ||
-	fail "a healthy port changed state: g1 $(vhost_state g1), g2 $(vhost_state g2)"
+[ "$(vhost_field g1 state)" = running ] && [ "$(vhost_field g2 state)" = running ] ||
+	fail "a healthy port changed state: g1 $(vhost_field g1 state), g2 $(vhost_field g2 state)"
 ok "healthy pair: g1 sent $g1_tx = iovsd rx $rx1 = to g2 $tx2 + ring-full drops $full2; g2 received $g2_rx"
 guest_stop g1
 guest_stop g2
