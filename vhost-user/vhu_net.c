@@ -20,11 +20,14 @@
 
 #include "iovs_log.h"
 #include "vhu_priv.h"
+#include "vhu_vq_priv.h" /* the inline pop and push of the fast path */
 /* After vhu_priv.h: its enum names the same feature bits as this header's macros. */
 #include "vhu_net_hdr.h"
 
 /* The longest frame a guest may send: a 64 KiB GSO packet plus headers. */
 #define MAX_PKT_LEN (65535u + RTE_ETHER_HDR_LEN + 4u)
+/* mbufs dequeue allocates at once. */
+#define DEQ_BULK 32u
 /* Buffers one received packet may take with MRG_RXBUF. */
 #define MAX_MRG_BUFFERS 64u
 /* The mbuf flags that make vhu_net_hdr_from_mbuf() write a non-zero header:
@@ -33,6 +36,18 @@
 #define TO_GUEST_HDR_FLAGS                                                                         \
 	(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG |                  \
 	 RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+
+/* Packet bytes: rte_memcpy inlines well for short frames; longer ones go to
+ * the C library, whose copy picks the widest vectors this CPU has at run time
+ * (DPDK's headers are built for a baseline without AVX). */
+static __rte_always_inline void
+copy_pkt(void *dst, const void *src, uint32_t len)
+{
+	if (len <= 128)
+		rte_memcpy(dst, src, len);
+	else
+		memcpy(dst, src, len);
+}
 
 static inline void
 stat_add(uint64_t *c, uint64_t n)
@@ -84,21 +99,26 @@ chain_read(const struct vhu_chain *c, uint32_t off, void *dst, uint32_t len)
 	}
 }
 
-/* The guest's packet (after the header) into a chain of mbufs. */
-static struct rte_mbuf *
-chain_to_mbuf(const struct vhu_chain *c, uint32_t hdr_len, struct rte_mempool *mp,
-	      enum vhu_drop *why)
+/* The virtio-net header at the start of the chain's readable part, copied
+ * out once. */
+static inline void
+hdr_read(const struct vhu_chain *c, uint32_t hdr_len, struct vhu_net_hdr *hdr)
 {
-	struct rte_mbuf *head, *seg;
-	uint32_t left = c->out_len - hdr_len, off = hdr_len;
+	if (likely(c->iov[0].len >= sizeof(*hdr) && hdr_len == sizeof(*hdr)))
+		memcpy(hdr, c->iov[0].base, sizeof(*hdr));
+	else
+		chain_read(c, 0, hdr, hdr_len);
+}
+
+/* chain_to_mbuf() for any chain: the bytes from 'off' on ('left' of them)
+ * into 'head' (fresh) and as many more mbufs of 'mp' as they need. */
+static __rte_noinline struct rte_mbuf *
+chain_to_mbufs(const struct vhu_chain *c, uint32_t off, uint32_t left, struct rte_mempool *mp,
+	       struct rte_mbuf *head, enum vhu_drop *why)
+{
+	struct rte_mbuf *seg = head;
 	unsigned i = 0;
 
-	head = rte_pktmbuf_alloc(mp);
-	if (unlikely(head == NULL)) {
-		*why = VHU_DROP_NO_MBUF;
-		return NULL;
-	}
-	seg = head;
 	while (left > 0) {
 		const struct vhu_iov *v;
 		uint32_t room, n;
@@ -132,6 +152,32 @@ chain_to_mbuf(const struct vhu_chain *c, uint32_t hdr_len, struct rte_mempool *m
 	return head;
 }
 
+/* The guest's packet (after the header) into a chain of mbufs, starting with
+ * 'head' (a fresh mbuf of 'mp', or NULL: allocate one). */
+static __rte_always_inline struct rte_mbuf *
+chain_to_mbuf(const struct vhu_chain *c, uint32_t hdr_len, struct rte_mempool *mp,
+	      struct rte_mbuf *head, enum vhu_drop *why)
+{
+	uint32_t left = c->out_len - hdr_len;
+
+	if (unlikely(head == NULL)) {
+		head = rte_pktmbuf_alloc(mp);
+		if (head == NULL) {
+			*why = VHU_DROP_NO_MBUF;
+			return NULL;
+		}
+	}
+	/* One buffer holding header and packet, one mbuf: the common case. */
+	if (likely(c->n_out == 1 && left <= rte_pktmbuf_tailroom(head))) {
+		copy_pkt(rte_pktmbuf_mtod(head, uint8_t *), (uint8_t *)c->iov[0].base + hdr_len,
+			 left);
+		head->data_len = (uint16_t)left;
+		head->pkt_len = left;
+		return head;
+	}
+	return chain_to_mbufs(c, hdr_len, left, mp, head, why);
+}
+
 /* A RARP announcing 'mac' (vhost-user.rst, SEND_RARP), as if the guest sent it. */
 static struct rte_mbuf *
 rarp_frame(const uint8_t mac[6], struct rte_mempool *mp)
@@ -156,11 +202,13 @@ rarp_frame(const uint8_t mac[6], struct rte_mempool *mp)
 	return m;
 }
 
-uint16_t
-vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct rte_mbuf **pkts,
-		uint16_t n)
+/* vhu_dev_dequeue() for a running ring of a known layout ('packed' a constant). */
+static __rte_always_inline uint16_t
+dequeue_burst(struct vhu_dev *dev, struct vhu_vring *vr, uint16_t qp, struct rte_mempool *mp,
+	      struct rte_mbuf **pkts, uint16_t n, const bool packed)
 {
-	struct vhu_vring *vr = &dev->vr[2 * qp + 1];
+	struct rte_mbuf *fresh[DEQ_BULK];
+	unsigned have = 0, used = 0;
 	const struct vhu_mem *mem;
 	const struct vhu_log *log;
 	struct vhu_chain c;
@@ -169,8 +217,6 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 	uint64_t bytes = 0;
 	uint16_t got = 0, done = 0;
 
-	if (!__atomic_load_n(&vr->running, __ATOMIC_ACQUIRE))
-		return 0;
 	if (unlikely(vr->vq.broken))
 		return 0;
 	mem = __atomic_load_n(&dev->mem, __ATOMIC_ACQUIRE);
@@ -185,7 +231,7 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 		enum vhu_drop why = VHU_DROP_MALFORMED;
 		struct vhu_net_hdr hdr;
 		struct rte_mbuf *m = NULL;
-		int rc = vhu_vq_pop(&vr->vq, mem, &c);
+		int rc = vhu_vq_pop_layout(&vr->vq, mem, &c, packed);
 
 		if (rc == -EAGAIN)
 			break;
@@ -194,11 +240,23 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 			break;
 		}
 		if (likely(rc == 0 && c.out_len >= hdr_len && c.out_len - hdr_len <= MAX_PKT_LEN)) {
+			if (used == have) {
+				/* mbufs in bulk for the packets known to wait (split:
+				 * what avail->idx announced; packed: as many as asked). */
+				unsigned k = RTE_MIN((unsigned)(n - got), DEQ_BULK);
+
+				if (!packed)
+					k = RTE_MIN(k, 1u + (uint16_t)(vr->vq.shadow_avail -
+								       vr->vq.last_avail_idx));
+				have = rte_pktmbuf_alloc_bulk(mp, fresh, k) == 0 ? k : 0;
+				used = 0;
+			}
 			/* The header, copied out once; its requests checked against
 			 * the packet (our copy of it, headers in the first segment)
 			 * and turned into offload flags. */
-			chain_read(&c, 0, &hdr, hdr_len);
-			m = chain_to_mbuf(&c, hdr_len, mp, &why);
+			hdr_read(&c, hdr_len, &hdr);
+			m = chain_to_mbuf(&c, hdr_len, mp, used < have ? fresh[used++] : NULL,
+					  &why);
 			if (unlikely(m != NULL && (hdr.flags | hdr.gso_type) != 0) &&
 			    vhu_net_hdr_to_mbuf(&hdr, m, features, NULL) != 0) {
 				rte_pktmbuf_free(m);
@@ -206,7 +264,7 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 				why = VHU_DROP_MALFORMED;
 			}
 		}
-		vhu_vq_push(&vr->vq, &c, 0, log);
+		vhu_vq_push_layout(&vr->vq, &c, 0, log, packed);
 		done++;
 		if (unlikely(m == NULL)) {
 			stat_add(&vr->drops[why], 1);
@@ -219,11 +277,25 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 		vhu_vq_flush(&vr->vq, log);
 		notify(vr);
 	}
+	if (unlikely(used < have))
+		rte_pktmbuf_free_bulk(&fresh[used], have - used);
 	if (got > 0) {
 		stat_add(&vr->packets, got);
 		stat_add(&vr->bytes, bytes);
 	}
 	return got;
+}
+
+uint16_t
+vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct rte_mbuf **pkts,
+		uint16_t n)
+{
+	struct vhu_vring *vr = &dev->vr[2 * qp + 1];
+
+	if (!__atomic_load_n(&vr->running, __ATOMIC_ACQUIRE))
+		return 0;
+	return vr->vq.packed ? dequeue_burst(dev, vr, qp, mp, pkts, n, true)
+			     : dequeue_burst(dev, vr, qp, mp, pkts, n, false);
 }
 
 /* Writes 'len' bytes from 'src' into the chain's writable part at 'off',
@@ -279,13 +351,14 @@ struct used_rec {
 };
 
 /* One packet into as many buffers as it needs (one without MRG_RXBUF), after
- * header 'hdr' (num_buffers is set here). Returns 0, -EAGAIN (too few buffers
- * now: nothing consumed), -EMSGSIZE (never fits: nothing consumed), -EBADMSG
- * (a buffer we cannot use: returned empty with the others, packet dropped) or
- * -EIO (ring broken). */
+ * header 'hdr' (num_buffers is set here). The caller popped the first buffer
+ * into 'c' already, with result 'rc' (vhu_vq_pop()). Returns 0, -EAGAIN (too
+ * few buffers now: nothing consumed), -EMSGSIZE (never fits: nothing
+ * consumed), -EBADMSG (a buffer we cannot use: returned empty with the others,
+ * packet dropped) or -EIO (ring broken). */
 static int
 enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, struct vhu_net_hdr *hdr,
-	    const struct vhu_mem *mem, const struct vhu_log *log, struct vhu_chain *c)
+	    const struct vhu_mem *mem, const struct vhu_log *log, struct vhu_chain *c, int rc)
 {
 	struct used_rec rec[MAX_MRG_BUFFERS];
 	struct vhu_iov hdr_iov[12];
@@ -294,12 +367,12 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, struc
 	uint32_t seg_off = 0;
 	struct rte_mbuf *seg = m;
 	unsigned nb = 0, i, max = dev->mrg_rxbuf ? MAX_MRG_BUFFERS : 1;
-	int rc;
 
 	while (nb < max) {
 		uint32_t off = 0, room;
 
-		rc = vhu_vq_pop(&vr->vq, mem, c);
+		if (nb > 0)
+			rc = vhu_vq_pop(&vr->vq, mem, c);
 		if (unlikely(rc == -ENOBUFS)) {
 			/* A valid chain with more pieces than we describe: return it
 			 * and the buffers this packet already took, empty, in pop order
@@ -363,10 +436,35 @@ rewind:
 	return rc;
 }
 
-uint16_t
-vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16_t n)
+/* The common case of enqueue_one(): a one-segment packet that fits, with its
+ * header, into the first writable piece of the buffer just popped into 'c'.
+ * Returns false, having done nothing, when enqueue_one() must handle it. */
+static __rte_always_inline bool
+enqueue_fast(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, struct vhu_net_hdr *hdr,
+	     const struct vhu_log *log, const struct vhu_chain *c, const bool packed)
 {
-	struct vhu_vring *vr = &dev->vr[2 * qp];
+	uint32_t hdr_len = dev->hdr_len, len = m->data_len;
+	const struct vhu_iov *v = &c->iov[c->n_out];
+	uint8_t *dst;
+
+	if (unlikely(m->nb_segs != 1 || c->n_in == 0 || v->len < hdr_len + len ||
+		     hdr_len != sizeof(*hdr)))
+		return false;
+	dst = v->base;
+	hdr->num_buffers = rte_cpu_to_le_16(1);
+	memcpy(dst, hdr, sizeof(*hdr));
+	copy_pkt(dst + sizeof(*hdr), rte_pktmbuf_mtod(m, const uint8_t *), len);
+	if (unlikely(log != NULL))
+		vhu_log_write(log, v->gpa, hdr_len + len);
+	vhu_vq_push_layout(&vr->vq, c, hdr_len + len, log, packed);
+	return true;
+}
+
+/* vhu_dev_enqueue() for a running ring of a known layout ('packed' a constant). */
+static __rte_always_inline uint16_t
+enqueue_burst(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf **pkts, uint16_t n,
+	      const bool packed)
+{
 	const struct vhu_mem *mem;
 	const struct vhu_log *log;
 	struct vhu_chain c;
@@ -374,10 +472,6 @@ vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16
 	uint16_t i, sent = 0;
 	bool pushed = false;
 
-	if (!__atomic_load_n(&vr->running, __ATOMIC_ACQUIRE)) {
-		stat_add(&vr->drops[VHU_DROP_DOWN], n);
-		return 0;
-	}
 	if (unlikely(vr->vq.broken)) {
 		stat_add(&vr->drops[VHU_DROP_BROKEN], n);
 		return 0;
@@ -398,14 +492,18 @@ vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16
 							    ? VHU_DROP_TOO_BIG
 							    : VHU_DROP_MALFORMED],
 					 1);
-				rte_pktmbuf_free(pkts[i]);
 				continue;
 			}
 		}
-		rc = enqueue_one(dev, vr, pkts[i], &hdr, mem, log, &c);
+		rc = vhu_vq_pop_layout(&vr->vq, mem, &c, packed);
+		if (likely(rc == 0) && enqueue_fast(dev, vr, pkts[i], &hdr, log, &c, packed)) {
+			bytes += pkts[i]->pkt_len;
+			sent++;
+			continue;
+		}
+		rc = enqueue_one(dev, vr, pkts[i], &hdr, mem, log, &c, rc);
 		if (likely(rc == 0)) {
 			bytes += pkts[i]->pkt_len;
-			rte_pktmbuf_free(pkts[i]);
 			sent++;
 			continue;
 		}
@@ -413,7 +511,6 @@ vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16
 			stat_add(
 				&vr->drops[rc == -EMSGSIZE ? VHU_DROP_TOO_BIG : VHU_DROP_MALFORMED],
 				1);
-			rte_pktmbuf_free(pkts[i]);
 			pushed = true;
 			continue;
 		}
@@ -432,7 +529,21 @@ vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16
 		stat_add(&vr->bytes, bytes);
 	}
 	/* Taken: sent and dropped packets (too big, malformed, offload work the
-	 * guest cannot take), the leading 'i'. The caller frees the rest and
-	 * counts them as tx drops. */
+	 * guest cannot take), the leading 'i', freed here at once. The caller
+	 * frees the rest and counts them as tx drops. */
+	rte_pktmbuf_free_bulk(pkts, i);
 	return i;
+}
+
+uint16_t
+vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vhu_vring *vr = &dev->vr[2 * qp];
+
+	if (!__atomic_load_n(&vr->running, __ATOMIC_ACQUIRE)) {
+		stat_add(&vr->drops[VHU_DROP_DOWN], n);
+		return 0;
+	}
+	return vr->vq.packed ? enqueue_burst(dev, vr, pkts, n, true)
+			     : enqueue_burst(dev, vr, pkts, n, false);
 }

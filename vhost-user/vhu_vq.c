@@ -152,9 +152,8 @@ vhu_vq_get_base(const struct vhu_vq *vq)
 int
 vhu_vq_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c)
 {
-	if (vq->broken)
-		return -EIO;
-	return vq->packed ? vhu_vq_packed_pop(vq, mem, c) : vhu_vq_split_pop(vq, mem, c);
+	return vq->packed ? vhu_vq_pop_layout(vq, mem, c, true)
+			  : vhu_vq_pop_layout(vq, mem, c, false);
 }
 
 void
@@ -177,12 +176,10 @@ vhu_vq_unpop(struct vhu_vq *vq, const struct vhu_chain *c)
 void
 vhu_vq_push(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len, const struct vhu_log *log)
 {
-	if (vq->broken)
-		return;
 	if (vq->packed)
-		vhu_vq_packed_push(vq, c, len, log);
+		vhu_vq_push_layout(vq, c, len, log, true);
 	else
-		vhu_vq_split_push(vq, c, len, log);
+		vhu_vq_push_layout(vq, c, len, log, false);
 }
 
 void

@@ -187,6 +187,14 @@ struct vhu_vq {
 				   * since the last vhu_vq_need_call(), saturating */
 	bool broken;
 	const char *broken_reason;
+	/* PMD: the region the last translated buffer was in, a hint for the next
+	 * one (guests reuse a few buffers, mostly in one region). Valid only for
+	 * the table 'hint_mem' points to: a pop with another table misses, and
+	 * vhu_vq_setup() clears both, which every ring start after a memory-table
+	 * swap runs (so a new table at a freed one's address never meets a stale
+	 * hint). A hit still checks that the whole buffer lies in the region. */
+	const struct vhu_mem *hint_mem;
+	const struct vhu_mem_region *hint;
 };
 
 /* Bytes needed by each part of a ring of 'size' entries (split: desc, avail

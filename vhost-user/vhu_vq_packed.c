@@ -2,25 +2,13 @@
  * consecutive ring slots (or one indirect table), push writes one used
  * descriptor per chain at the used slot, flush publishes a batch by writing
  * its first descriptor's flags last, need_call applies the driver event
- * suppression structure. Called through vhu_vq.c; the chain builder and
- * single-copy reads are in vhu_vq_priv.h.
+ * suppression structure. Called through vhu_vq.c; the chain builder, the
+ * single-copy reads, push and the one-descriptor pop (which hands longer
+ * chains to vhu_vq_packed_pop_walk() here) are inline in vhu_vq_priv.h.
  */
 #include <stddef.h>
 
 #include "vhu_vq_priv.h"
-
-/* §2.8.1: available means AVAIL matches the wrap counter and USED does not. */
-static VHU_VQ_INLINE bool
-desc_is_avail(uint16_t flags, bool wrap)
-{
-	return !!(flags & VHU_DESC_F_AVAIL) == wrap && !!(flags & VHU_DESC_F_USED) != wrap;
-}
-
-static VHU_VQ_INLINE const uint8_t *
-slot_ptr(const struct vhu_vq *vq, uint32_t slot)
-{
-	return (const uint8_t *)&vq->pk.desc[slot];
-}
 
 /* An indirect table's entries, in order; every flag but WRITE is reserved and
  * ignored, and so is the id (§2.8.7). Each entry is copied once (class 6). */
@@ -43,28 +31,34 @@ packed_indirect(const struct vhu_vq *vq, struct vhu_chain_build *b, uint64_t add
 	return why;
 }
 
-/* Walks the chain that starts at the (available) slot vq->last_avail_idx whose
- * flags were read as 'flags'. Each later slot must be available for the wrap
- * counter in force there: the driver writes the whole list before the first
- * flags (§2.8.6). At most 'size' slots (class 1): a descriptor that would
- * continue past them breaks the queue before any slot is read twice. On
- * success sets the id, the slot count and the next slot and wrap. */
+/* Walks the chain that starts at the (available) slot vq->last_avail_idx,
+ * copied as 'first'. Each later slot must be available for the wrap counter in
+ * force there: the driver writes the whole list before the first flags
+ * (§2.8.6). At most 'size' slots (class 1): a descriptor that would continue
+ * past them breaks the queue before any slot is read twice. On success sets
+ * the id, the slot count and the next slot and wrap. */
 static VHU_VQ_INLINE const char *
-packed_walk(const struct vhu_vq *vq, struct vhu_chain_build *b, uint16_t flags, uint16_t *id,
-	    uint16_t *n_desc, uint16_t *next, bool *next_wrap)
+packed_walk(const struct vhu_vq *vq, struct vhu_chain_build *b,
+	    const struct vhu_packed_first *first, uint16_t *id, uint16_t *n_desc, uint16_t *next,
+	    bool *next_wrap)
 {
 	uint32_t slot = vq->last_avail_idx, n = 0;
 	bool wrap = vq->avail_wrap;
+	uint16_t flags = first->flags;
 
 	for (;;) {
-		const uint8_t *p = slot_ptr(vq, slot);
+		const uint8_t *p = vhu_packed_slot_ptr(vq, slot);
 		uint64_t addr;
 		uint32_t len;
 		const char *why;
 
-		n++;
-		addr = vhu_guest_read64(p);
-		len = vhu_guest_read32(p + offsetof(struct vhu_packed_desc, len));
+		if (n++ == 0) {
+			addr = first->addr;
+			len = first->len;
+		} else {
+			addr = vhu_guest_read64(p);
+			len = vhu_guest_read32(p + offsetof(struct vhu_packed_desc, len));
+		}
 		if (flags & VHU_DESC_F_INDIRECT) {
 			if (!vq->indirect)
 				return VHU_VQ_ERR_IND_FEATURE;
@@ -85,12 +79,12 @@ packed_walk(const struct vhu_vq *vq, struct vhu_chain_build *b, uint16_t flags, 
 			wrap = !wrap;
 		}
 		if (!(flags & VHU_DESC_F_NEXT)) {
-			/* §2.8.6: the buffer id is in the last descriptor. */
-			*id = vhu_guest_read16(p + offsetof(struct vhu_packed_desc, id));
+			*id = n == 1 ? first->id
+				     : vhu_guest_read16(p + offsetof(struct vhu_packed_desc, id));
 			break;
 		}
 		flags = __atomic_load_n(&vq->pk.desc[slot].flags, __ATOMIC_ACQUIRE);
-		if (!desc_is_avail(flags, wrap))
+		if (!vhu_packed_desc_is_avail(flags, wrap))
 			return VHU_VQ_ERR_PK_WRAP;
 	}
 	if (*id >= vq->size)
@@ -102,21 +96,19 @@ packed_walk(const struct vhu_vq *vq, struct vhu_chain_build *b, uint16_t flags, 
 }
 
 int
-vhu_vq_packed_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c)
+vhu_vq_packed_pop_walk(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
+		       const struct vhu_packed_first *first)
 {
 	struct vhu_chain_build b;
-	uint16_t flags, id = 0, n_desc = 0, next = 0;
+	uint16_t id = 0, n_desc = 0, next = 0;
 	bool next_wrap = false;
 	const char *why;
 
-	/* Acquire: the descriptor and the rest of its list are visible after it. */
-	flags = __atomic_load_n(&vq->pk.desc[vq->last_avail_idx].flags, __ATOMIC_ACQUIRE);
-	if (!desc_is_avail(flags, vq->avail_wrap))
-		return -EAGAIN;
-	vhu_chain_build_init(&b, c, mem);
-	why = packed_walk(vq, &b, flags, &id, &n_desc, &next, &next_wrap);
+	vhu_chain_build_init(&b, vq, c, mem);
+	why = packed_walk(vq, &b, first, &id, &n_desc, &next, &next_wrap);
 	if (why != NULL)
 		return vhu_vq_mark_broken(vq, why);
+	vhu_chain_build_keep_hint(vq, &b);
 	vq->last_avail_idx = next;
 	vq->avail_wrap = next_wrap;
 	c->id = id;
@@ -129,44 +121,7 @@ vhu_vq_packed_avail_count(struct vhu_vq *vq)
 {
 	uint16_t flags = __atomic_load_n(&vq->pk.desc[vq->last_avail_idx].flags, __ATOMIC_ACQUIRE);
 
-	return desc_is_avail(flags, vq->avail_wrap) ? 1 : 0;
-}
-
-static VHU_VQ_INLINE void
-log_desc(const struct vhu_vq *vq, const struct vhu_log *log, uint32_t slot, size_t off, size_t len)
-{
-	if (vq->log_used && log != NULL)
-		vhu_log_write(log, vq->desc_gpa + (uint64_t)slot * VHU_DESC_SIZE + off, len);
-}
-
-void
-vhu_vq_packed_push(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len,
-		   const struct vhu_log *log)
-{
-	uint32_t slot = vq->last_used_idx, next = slot + c->n_desc;
-	struct vhu_packed_desc *d = &vq->pk.desc[slot];
-	uint16_t flags = vq->used_wrap ? VHU_DESC_F_AVAIL | VHU_DESC_F_USED : 0;
-
-	if (len > 0)
-		flags |= VHU_DESC_F_WRITE;
-	d->id = c->id;
-	d->len = len;
-	if (vq->pending_used == 0) {
-		/* The batch's first flags go out last, in flush. */
-		vq->batch_head = (uint16_t)slot;
-		vq->batch_head_flags = flags;
-		log_desc(vq, log, slot, offsetof(struct vhu_packed_desc, len), 6);
-	} else {
-		/* The driver looks here only after seeing the head used. */
-		__atomic_store_n(&d->flags, flags, __ATOMIC_RELAXED);
-		log_desc(vq, log, slot, offsetof(struct vhu_packed_desc, len), 8);
-	}
-	if (next >= vq->size) {
-		next -= vq->size;
-		vq->used_wrap = !vq->used_wrap;
-	}
-	vq->last_used_idx = (uint16_t)next;
-	vq->pending_used++;
+	return vhu_packed_desc_is_avail(flags, vq->avail_wrap) ? 1 : 0;
 }
 
 /* Position of a slot | wrap << 15 value on the 2 x size cycle of used slots. */
@@ -201,7 +156,7 @@ vhu_vq_packed_flush(struct vhu_vq *vq, const struct vhu_log *log)
 
 	__atomic_store_n(&vq->pk.desc[vq->batch_head].flags, vq->batch_head_flags,
 			 __ATOMIC_RELEASE);
-	log_desc(vq, log, vq->batch_head, offsetof(struct vhu_packed_desc, flags), 2);
+	vhu_packed_log_desc(vq, log, vq->batch_head, offsetof(struct vhu_packed_desc, flags), 2);
 	vq->used_since_call = n < vq->used_since_call ? UINT32_MAX : n;
 	vq->pending_used = 0;
 }

@@ -1,7 +1,10 @@
 /* Inside the virtqueue code (vhu_vq.c, vhu_vq_split.c, vhu_vq_packed.c): the
  * per-layout entry points vhu_vq.c dispatches to, the single-copy descriptor
  * reads (bad-input class 6) and the chain builder that translates each
- * descriptor's buffer through the guest memory table (class 3, 4).
+ * descriptor's buffer through the guest memory table (class 3, 4). The fast
+ * paths of pop and push are inline here (end of file), for vhu_vq.c and for
+ * the data path of this folder (vhu_net.c), which calls them per packet in
+ * loops specialised by ring layout; they keep every rule of vhu_vq.h.
  *
  * Class 6. A descriptor is read from guest memory through volatile loads, one
  * per field group, into a local struct; every check and every use reads the
@@ -14,6 +17,7 @@
 #define VHU_VQ_PRIV_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -49,16 +53,10 @@
 /* Per-layout workers (vhu_vq_split.c, vhu_vq_packed.c). vhu_vq.c checks
  * vq->broken and, for need_call, that something was published, and issues the
  * fence, before calling them. */
-int vhu_vq_split_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c);
-void vhu_vq_split_push(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len,
-		       const struct vhu_log *log);
 void vhu_vq_split_flush(struct vhu_vq *vq, const struct vhu_log *log);
 bool vhu_vq_split_need_call(struct vhu_vq *vq, uint32_t published);
 uint16_t vhu_vq_split_avail_count(struct vhu_vq *vq);
 
-int vhu_vq_packed_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c);
-void vhu_vq_packed_push(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len,
-			const struct vhu_log *log);
 void vhu_vq_packed_flush(struct vhu_vq *vq, const struct vhu_log *log);
 bool vhu_vq_packed_need_call(struct vhu_vq *vq, uint32_t published);
 uint16_t vhu_vq_packed_avail_count(struct vhu_vq *vq);
@@ -134,11 +132,12 @@ struct vhu_chain_build {
 };
 
 static VHU_VQ_INLINE void
-vhu_chain_build_init(struct vhu_chain_build *b, struct vhu_chain *c, const struct vhu_mem *mem)
+vhu_chain_build_init(struct vhu_chain_build *b, const struct vhu_vq *vq, struct vhu_chain *c,
+		     const struct vhu_mem *mem)
 {
 	b->c = c;
 	b->mem = mem;
-	b->hint = NULL;
+	b->hint = vq->hint_mem == mem ? vq->hint : NULL;
 	b->n_iov = 0;
 	b->n_out = 0;
 	b->out_len = 0;
@@ -211,6 +210,56 @@ vhu_indirect_table(const struct vhu_chain_build *b, uint16_t size, uint64_t addr
 	return NULL;
 }
 
+/* Keeps the walk's last region as the queue's hint for the next pop. */
+static VHU_VQ_INLINE void
+vhu_chain_build_keep_hint(struct vhu_vq *vq, const struct vhu_chain_build *b)
+{
+	if (b->hint != NULL) {
+		vq->hint = b->hint;
+		vq->hint_mem = b->mem;
+	}
+}
+
+/* The fast path of a chain of one descriptor whose buffer lies inside one
+ * region (the common case: one packet, one buffer): fills 'c' with its one
+ * iov, using and updating the queue's region hint. Returns false, having
+ * changed nothing but the hint, when the general walk must decide (len 0, a
+ * buffer outside guest memory or across regions). */
+static VHU_VQ_INLINE bool
+vhu_chain_one(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c, uint64_t addr,
+	      uint32_t len, bool write)
+{
+	const struct vhu_mem_region *r = vq->hint_mem == mem ? vq->hint : NULL;
+	uint64_t off;
+
+	if (r == NULL || addr - r->gpa >= r->size) {
+		r = vhu_mem_find_gpa(mem, addr);
+		if (r == NULL)
+			return false;
+		vq->hint = r;
+		vq->hint_mem = mem;
+	}
+	off = addr - r->gpa;
+	/* Written as a subtraction: off < size, so nothing wraps. */
+	if (len == 0 || len > r->size - off)
+		return false;
+	c->iov[0].base = (uint8_t *)r->host + off;
+	c->iov[0].gpa = addr;
+	c->iov[0].len = len;
+	if (write) {
+		c->n_out = 0;
+		c->n_in = 1;
+		c->out_len = 0;
+		c->in_len = len;
+	} else {
+		c->n_out = 1;
+		c->n_in = 0;
+		c->out_len = len;
+		c->in_len = 0;
+	}
+	return true;
+}
+
 /* Fills the counts of 'c' once the walk succeeded. Returns 0, -ENOBUFS (too
  * many pieces) or -EIO (the queue broke: too many bytes). */
 static VHU_VQ_INLINE int
@@ -231,6 +280,199 @@ vhu_chain_build_finish(struct vhu_vq *vq, struct vhu_chain_build *b)
 	c->n_out = (uint16_t)b->n_out;
 	c->n_in = (uint16_t)(b->n_iov - b->n_out);
 	return 0;
+}
+
+/* --- The fast paths of pop and push, inlined into vhu_vq.c's entry points;
+ * what they do not handle goes to the walks in vhu_vq_split.c and
+ * vhu_vq_packed.c, which start from the copies made here. --- */
+
+/* Reads avail->idx (acquire: the ring entries and descriptors it covers are
+ * visible after it) into the shadow. Returns false when it moved by more than
+ * the ring size (class 7), which breaks the queue. */
+static VHU_VQ_INLINE bool
+vhu_vq_split_read_avail(struct vhu_vq *vq)
+{
+	uint16_t idx = __atomic_load_n(&vq->split.avail->idx, __ATOMIC_ACQUIRE);
+
+	if ((uint16_t)(idx - vq->last_avail_idx) > vq->size) {
+		vhu_vq_mark_broken(vq, VHU_VQ_ERR_AVAIL_JUMP);
+		return false;
+	}
+	vq->shadow_avail = idx;
+	return true;
+}
+
+/* Walks the chain at 'head' whose head descriptor was copied as 'd', fills
+ * 'c' (vhu_vq_split.c). Same returns as vhu_vq_pop(). */
+int vhu_vq_split_pop_walk(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
+			  uint16_t head, struct vhu_desc_copy d);
+
+static VHU_VQ_INLINE int
+vhu_vq_split_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c)
+{
+	struct vhu_desc_copy d;
+	uint16_t head;
+
+	/* avail->idx is read again only once what it announced is consumed. */
+	if (vq->last_avail_idx == vq->shadow_avail) {
+		if (!vhu_vq_split_read_avail(vq))
+			return -EIO;
+		if (vq->shadow_avail == vq->last_avail_idx)
+			return -EAGAIN;
+	}
+	head = __atomic_load_n(&vq->split.avail->ring[vq->last_avail_idx & (vq->size - 1)],
+			       __ATOMIC_RELAXED);
+	if (head >= vq->size)
+		return vhu_vq_mark_broken(vq, VHU_VQ_ERR_HEAD_RANGE);
+	/* The head descriptor, copied once: the fast path and the walk use the copy. */
+	d = vhu_split_desc_read((const uint8_t *)vq->split.desc + (size_t)head * VHU_DESC_SIZE);
+	if (VHU_VQ_LIKELY(!(d.flags & (VHU_DESC_F_NEXT | VHU_DESC_F_INDIRECT))) &&
+	    VHU_VQ_LIKELY(vhu_chain_one(vq, mem, c, d.addr, d.len, d.flags & VHU_DESC_F_WRITE))) {
+		vq->last_avail_idx++;
+		c->id = head;
+		c->n_desc = 1;
+		return 0;
+	}
+	return vhu_vq_split_pop_walk(vq, mem, c, head, d);
+}
+
+static VHU_VQ_INLINE void
+vhu_vq_split_push(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len,
+		  const struct vhu_log *log)
+{
+	uint16_t slot = vq->last_used_idx & (vq->size - 1);
+	struct vhu_split_used_elem *e = &vq->split.used->ring[slot];
+
+	/* Plain stores: the driver reads them only after flush's release store. */
+	e->id = c->id;
+	e->len = len;
+	if (vq->log_used && log != NULL)
+		vhu_log_write(log,
+			      vq->used_gpa + offsetof(struct vhu_split_used, ring) +
+				      (uint64_t)slot * sizeof(*e),
+			      sizeof(*e));
+	vq->last_used_idx++;
+	vq->pending_used++;
+}
+
+/* §2.8.1: available means AVAIL matches the wrap counter and USED does not. */
+static VHU_VQ_INLINE bool
+vhu_packed_desc_is_avail(uint16_t flags, bool wrap)
+{
+	return !!(flags & VHU_DESC_F_AVAIL) == wrap && !!(flags & VHU_DESC_F_USED) != wrap;
+}
+
+static VHU_VQ_INLINE const uint8_t *
+vhu_packed_slot_ptr(const struct vhu_vq *vq, uint32_t slot)
+{
+	return (const uint8_t *)&vq->pk.desc[slot];
+}
+
+/* The first slot of a chain as pop copied it (class 6: the walk uses the copy). */
+struct vhu_packed_first {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t id; /* read only when the slot ends the chain (no NEXT) */
+};
+
+/* Walks the chain that starts at the available slot vq->last_avail_idx,
+ * copied as 'first', fills 'c' (vhu_vq_packed.c). Same returns as vhu_vq_pop(). */
+int vhu_vq_packed_pop_walk(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
+			   const struct vhu_packed_first *first);
+
+static VHU_VQ_INLINE int
+vhu_vq_packed_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c)
+{
+	const uint8_t *p = vhu_packed_slot_ptr(vq, vq->last_avail_idx);
+	struct vhu_packed_first first;
+
+	/* Acquire: the descriptor and the rest of its list are visible after it. */
+	first.flags = __atomic_load_n(&vq->pk.desc[vq->last_avail_idx].flags, __ATOMIC_ACQUIRE);
+	if (!vhu_packed_desc_is_avail(first.flags, vq->avail_wrap))
+		return -EAGAIN;
+	first.addr = vhu_guest_read64(p);
+	first.len = vhu_guest_read32(p + offsetof(struct vhu_packed_desc, len));
+	/* §2.8.6: the buffer id is in the last descriptor. */
+	first.id = first.flags & VHU_DESC_F_NEXT
+			   ? 0
+			   : vhu_guest_read16(p + offsetof(struct vhu_packed_desc, id));
+	/* One descriptor, one buffer: the common case. */
+	if (VHU_VQ_LIKELY(!(first.flags & (VHU_DESC_F_NEXT | VHU_DESC_F_INDIRECT))) &&
+	    VHU_VQ_LIKELY(first.id < vq->size) &&
+	    VHU_VQ_LIKELY(vhu_chain_one(vq, mem, c, first.addr, first.len,
+					first.flags & VHU_DESC_F_WRITE))) {
+		if (++vq->last_avail_idx == vq->size) {
+			vq->last_avail_idx = 0;
+			vq->avail_wrap = !vq->avail_wrap;
+		}
+		c->id = first.id;
+		c->n_desc = 1;
+		return 0;
+	}
+	return vhu_vq_packed_pop_walk(vq, mem, c, &first);
+}
+
+static VHU_VQ_INLINE void
+vhu_packed_log_desc(const struct vhu_vq *vq, const struct vhu_log *log, uint32_t slot, size_t off,
+		    size_t len)
+{
+	if (vq->log_used && log != NULL)
+		vhu_log_write(log, vq->desc_gpa + (uint64_t)slot * VHU_DESC_SIZE + off, len);
+}
+
+static VHU_VQ_INLINE void
+vhu_vq_packed_push(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len,
+		   const struct vhu_log *log)
+{
+	uint32_t slot = vq->last_used_idx, next = slot + c->n_desc;
+	struct vhu_packed_desc *d = &vq->pk.desc[slot];
+	uint16_t flags = vq->used_wrap ? VHU_DESC_F_AVAIL | VHU_DESC_F_USED : 0;
+
+	if (len > 0)
+		flags |= VHU_DESC_F_WRITE;
+	d->id = c->id;
+	d->len = len;
+	if (vq->pending_used == 0) {
+		/* The batch's first flags go out last, in flush. */
+		vq->batch_head = (uint16_t)slot;
+		vq->batch_head_flags = flags;
+		vhu_packed_log_desc(vq, log, slot, offsetof(struct vhu_packed_desc, len), 6);
+	} else {
+		/* The driver looks here only after seeing the head used. */
+		__atomic_store_n(&d->flags, flags, __ATOMIC_RELAXED);
+		vhu_packed_log_desc(vq, log, slot, offsetof(struct vhu_packed_desc, len), 8);
+	}
+	if (next >= vq->size) {
+		next -= vq->size;
+		vq->used_wrap = !vq->used_wrap;
+	}
+	vq->last_used_idx = (uint16_t)next;
+	vq->pending_used++;
+}
+
+/* vhu_vq_pop() and vhu_vq_push() for a queue whose layout the caller knows
+ * ('packed' a constant): inline for the data path of this folder (vhu_net.c),
+ * which calls them once per packet in a loop specialised by layout. */
+static VHU_VQ_INLINE int
+vhu_vq_pop_layout(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
+		  const bool packed)
+{
+	if (vq->broken)
+		return -EIO;
+	return packed ? vhu_vq_packed_pop(vq, mem, c) : vhu_vq_split_pop(vq, mem, c);
+}
+
+static VHU_VQ_INLINE void
+vhu_vq_push_layout(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len,
+		   const struct vhu_log *log, const bool packed)
+{
+	if (vq->broken)
+		return;
+	if (packed)
+		vhu_vq_packed_push(vq, c, len, log);
+	else
+		vhu_vq_split_push(vq, c, len, log);
 }
 
 #endif

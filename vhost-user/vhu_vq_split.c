@@ -1,31 +1,35 @@
 /* Split virtqueues (virtio 1.2 §2.7), device side: pop walks a chain from the
  * avail ring through the descriptor table (and at most one indirect table),
  * push/flush fill the used ring, need_call applies §2.7.10. Called through
- * vhu_vq.c; the chain builder and single-copy reads are in vhu_vq_priv.h.
+ * vhu_vq.c; the chain builder, the single-copy reads, push and the
+ * one-descriptor pop (which hands longer chains to vhu_vq_split_pop_walk()
+ * here) are inline in vhu_vq_priv.h.
  * Fast path: no allocation, no logging, every walk bounded.
  */
 #include <stddef.h>
 
 #include "vhu_vq_priv.h"
 
-/* Walks the chain at 'head'. Each hop copies one descriptor (class 6) and
- * counts against the table's entry count, so a loop or an over-long chain ends
- * after 'size' hops, and after the table's count once inside an indirect table
- * (classes 1, 2). Returns NULL or why the queue must break. */
+/* Walks the chain whose head descriptor was copied as 'd' (pop read it).
+ * Each further hop copies one descriptor (class 6) and counts against the
+ * table's entry count, so a loop or an over-long chain ends after 'size' hops,
+ * and after the table's count once inside an indirect table (classes 1, 2).
+ * Returns NULL or why the queue must break. */
 static VHU_VQ_INLINE const char *
-split_walk(const struct vhu_vq *vq, struct vhu_chain_build *b, uint16_t head)
+split_walk(const struct vhu_vq *vq, struct vhu_chain_build *b, struct vhu_desc_copy d)
 {
 	const uint8_t *table = (const uint8_t *)vq->split.desc;
-	uint32_t n = vq->size, i = head, hops = 0;
-	bool indirect = false;
+	uint32_t n = vq->size, i = 0, hops = 0;
+	bool indirect = false, have = true;
 
 	for (;;) {
-		struct vhu_desc_copy d;
 		const char *why;
 
 		if (++hops > n)
 			return indirect ? VHU_VQ_ERR_IND_LOOP : VHU_VQ_ERR_LOOP;
-		d = vhu_split_desc_read(table + (size_t)i * VHU_DESC_SIZE);
+		if (!have)
+			d = vhu_split_desc_read(table + (size_t)i * VHU_DESC_SIZE);
+		have = false;
 		if (d.flags & VHU_DESC_F_INDIRECT) {
 			/* §2.7.5.3: one table per chain, as its last element. */
 			if (indirect)
@@ -53,44 +57,18 @@ split_walk(const struct vhu_vq *vq, struct vhu_chain_build *b, uint16_t head)
 	}
 }
 
-/* Reads avail->idx (acquire: the ring entries and descriptors it covers are
- * visible after it) into the shadow. Returns false when it moved by more than
- * the ring size (class 7), which breaks the queue. */
-static VHU_VQ_INLINE bool
-split_read_avail(struct vhu_vq *vq)
-{
-	uint16_t idx = __atomic_load_n(&vq->split.avail->idx, __ATOMIC_ACQUIRE);
-
-	if ((uint16_t)(idx - vq->last_avail_idx) > vq->size) {
-		vhu_vq_mark_broken(vq, VHU_VQ_ERR_AVAIL_JUMP);
-		return false;
-	}
-	vq->shadow_avail = idx;
-	return true;
-}
-
 int
-vhu_vq_split_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c)
+vhu_vq_split_pop_walk(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
+		      uint16_t head, struct vhu_desc_copy d)
 {
 	struct vhu_chain_build b;
 	const char *why;
-	uint16_t head;
 
-	/* avail->idx is read again only once what it announced is consumed. */
-	if (vq->last_avail_idx == vq->shadow_avail) {
-		if (!split_read_avail(vq))
-			return -EIO;
-		if (vq->shadow_avail == vq->last_avail_idx)
-			return -EAGAIN;
-	}
-	head = __atomic_load_n(&vq->split.avail->ring[vq->last_avail_idx & (vq->size - 1)],
-			       __ATOMIC_RELAXED);
-	if (head >= vq->size)
-		return vhu_vq_mark_broken(vq, VHU_VQ_ERR_HEAD_RANGE);
-	vhu_chain_build_init(&b, c, mem);
-	why = split_walk(vq, &b, head);
+	vhu_chain_build_init(&b, vq, c, mem);
+	why = split_walk(vq, &b, d);
 	if (why != NULL)
 		return vhu_vq_mark_broken(vq, why);
+	vhu_chain_build_keep_hint(vq, &b);
 	vq->last_avail_idx++;
 	c->id = head;
 	c->n_desc = 1;
@@ -100,28 +78,9 @@ vhu_vq_split_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain 
 uint16_t
 vhu_vq_split_avail_count(struct vhu_vq *vq)
 {
-	if (!split_read_avail(vq))
+	if (!vhu_vq_split_read_avail(vq))
 		return 0;
 	return (uint16_t)(vq->shadow_avail - vq->last_avail_idx);
-}
-
-void
-vhu_vq_split_push(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len,
-		  const struct vhu_log *log)
-{
-	uint16_t slot = vq->last_used_idx & (vq->size - 1);
-	struct vhu_split_used_elem *e = &vq->split.used->ring[slot];
-
-	/* Plain stores: the driver reads them only after flush's release store. */
-	e->id = c->id;
-	e->len = len;
-	if (vq->log_used && log != NULL)
-		vhu_log_write(log,
-			      vq->used_gpa + offsetof(struct vhu_split_used, ring) +
-				      (uint64_t)slot * sizeof(*e),
-			      sizeof(*e));
-	vq->last_used_idx++;
-	vq->pending_used++;
 }
 
 void

@@ -130,16 +130,35 @@ pmd_flush_one(struct vsw_pmd *pmd, struct vsw_port *out, struct vsw_txbatch *b)
 }
 
 void
-vsw_pmd_enqueue(struct vsw_pmd *pmd, struct vsw_port *out, struct rte_mbuf *m)
+vsw_pmd_flush_batch(struct vsw_pmd *pmd, struct vsw_port *out)
+{
+	pmd_flush_one(pmd, out, &pmd->txb[out->slot]);
+}
+
+void
+vsw_pmd_enqueue_burst(struct vsw_pmd *pmd, struct vsw_port *out, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vsw_txbatch *b = &pmd->txb[out->slot];
+	uint16_t i = 0;
 
-	if (b->n == 0)
+	if (n > 0 && b->n == 0)
 		pmd->pending[pmd->n_pending++] = out->slot;
-	else if (b->n == VSW_BURST)
-		pmd_flush_one(pmd, out, b);
-	b->offload |= (m->ol_flags & VSW_OFFLOAD_TX_WORK) != 0;
-	b->pkts[b->n++] = m;
+	while (i < n) {
+		uint16_t k = RTE_MIN((uint16_t)(n - i), (uint16_t)(VSW_BURST - b->n)), j;
+		uint64_t work = 0;
+
+		if (k == 0) {
+			pmd_flush_one(pmd, out, b);
+			continue;
+		}
+		for (j = 0; j < k; j++) {
+			work |= pkts[i + j]->ol_flags;
+			b->pkts[b->n + j] = pkts[i + j];
+		}
+		b->offload |= (work & VSW_OFFLOAD_TX_WORK) != 0;
+		b->n = (uint16_t)(b->n + k);
+		i = (uint16_t)(i + k);
+	}
 }
 
 static void
@@ -184,6 +203,15 @@ pmd_poll(struct vsw_pmd *pmd, const struct vsw_dp *dp)
 	return total;
 }
 
+unsigned
+vsw_pmd_iterate(struct vsw_pmd *pmd, const struct vsw_dp *dp)
+{
+	unsigned got = pmd_poll(pmd, dp);
+
+	pmd_flush(pmd, dp);
+	return got;
+}
+
 static int
 pmd_main(void *arg)
 {
@@ -196,9 +224,8 @@ pmd_main(void *arg)
 	LOG_INFO("PMD %u polling on lcore %u", pmd->idx, pmd->lcore);
 	while (!__atomic_load_n(&pmd->stop, __ATOMIC_RELAXED)) {
 		const struct vsw_dp *dp = __atomic_load_n(&pmd->sw->dp, __ATOMIC_ACQUIRE);
-		unsigned got = pmd_poll(pmd, dp);
+		unsigned got = vsw_pmd_iterate(pmd, dp);
 
-		pmd_flush(pmd, dp);
 		rte_rcu_qsbr_quiescent(qs, pmd->idx);
 
 		t1 = rte_rdtsc();

@@ -173,13 +173,35 @@ int vsw_dp_publish(struct vsw *sw);
 
 /* pmd.c */
 int vsw_pmd_launch(struct vsw *sw, unsigned idx, unsigned lcore);
+/* One iteration of PMD 'pmd' over snapshot 'dp': poll its rx queues, forward,
+ * flush the tx batches. Returns the packets received. The loop of pmd_main()
+ * and bench/micro call it. */
+unsigned vsw_pmd_iterate(struct vsw_pmd *pmd, const struct vsw_dp *dp);
 void vsw_pmd_stop_all(struct vsw *sw);
 
 /* bridge.c: the NORMAL action for one received burst (fast path). */
 void vsw_bridge_input(struct vsw_pmd *pmd, const struct vsw_dp *dp, struct vsw_port *in,
 		      struct rte_mbuf **pkts, uint16_t n, uint64_t now_ms);
-/* pmd.c: queue 'm' for transmission on 'out' (fast path). */
-void vsw_pmd_enqueue(struct vsw_pmd *pmd, struct vsw_port *out, struct rte_mbuf *m);
+/* pmd.c: sends and empties the PMD's full tx batch for 'out' (fast path). */
+void vsw_pmd_flush_batch(struct vsw_pmd *pmd, struct vsw_port *out);
+/* pmd.c: vsw_pmd_enqueue() of pkts[0..n), in order (fast path). */
+void vsw_pmd_enqueue_burst(struct vsw_pmd *pmd, struct vsw_port *out, struct rte_mbuf **pkts,
+			   uint16_t n);
+
+/* Queues 'm' for transmission on 'out' (fast path); the batches go out at
+ * the end of the PMD's iteration, or here when one is full. */
+static inline void
+vsw_pmd_enqueue(struct vsw_pmd *pmd, struct vsw_port *out, struct rte_mbuf *m)
+{
+	struct vsw_txbatch *b = &pmd->txb[out->slot];
+
+	if (b->n == 0)
+		pmd->pending[pmd->n_pending++] = out->slot;
+	else if (unlikely(b->n == VSW_BURST))
+		vsw_pmd_flush_batch(pmd, out);
+	b->offload |= (m->ol_flags & VSW_OFFLOAD_TX_WORK) != 0;
+	b->pkts[b->n++] = m;
+}
 
 static inline void
 vsw_pmd_drop(struct vsw_pmd *pmd, struct vsw_port *port, enum vsw_drop_reason why,
