@@ -393,7 +393,14 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, struc
 			goto rewind;
 		room = c->in_len;
 		if (nb == 0) {
-			if (room < hdr_len || (!dev->mrg_rxbuf && room < need)) {
+			if (unlikely(room < hdr_len)) {
+				/* Too short for any packet: left at the head of the
+				 * ring it would block every buffer behind it (P13).
+				 * Given back empty; the packet is dropped. */
+				vhu_vq_push(&vr->vq, c, 0, log);
+				return -EBADMSG;
+			}
+			if (!dev->mrg_rxbuf && room < need) {
 				rc = -EMSGSIZE;
 				rec[nb++] = (struct used_rec){c->id, c->n_desc, 0};
 				goto rewind;
