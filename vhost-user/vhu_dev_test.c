@@ -936,6 +936,40 @@ test_class10_features_not_offered(void **state)
 	assert_fds_at_baseline(f);
 }
 
+/* --- Class 9: the control virtqueue. --- */
+
+/* iovs offers no control virtqueue (the front-end, QEMU or virtio-user, serves
+ * it itself), so a guest cannot reach iovs through one: CTRL_VQ and the
+ * features that need it are not offered, negotiating them is refused, and the
+ * ring a control queue would use (index 2 x max queue pairs) does not exist.
+ * MAC/VLAN filter floods therefore end in the front-end, not here. */
+static void
+test_class9_no_control_queue(void **state)
+{
+	/* CTRL_VQ, CTRL_RX, CTRL_VLAN, CTRL_RX_EXTRA, CTRL_MAC_ADDR */
+	static const unsigned ctrl[] = {17, 18, 19, 20, 23};
+	struct fx *f = *state;
+	uint64_t offered;
+	unsigned i;
+
+	offered = vhu_fe_get_features(&f->fe);
+	vhu_fe_negotiate(&f->fe, F_BASE, PF_ALL);
+	for (i = 0; i < sizeof(ctrl) / sizeof(ctrl[0]); i++) {
+		assert_false(offered & VHU_BIT(ctrl[i]));
+		vhu_fe_send_u64(&f->fe, VHU_REQ_SET_FEATURES, NR, F_BASE | VHU_BIT(ctrl[i]));
+		vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_FEATURES);
+		assert_int_equal(info(f).features, F_BASE);
+	}
+	vhu_fe_set_mem(&f->fe);
+	vhu_fe_send_state(&f->fe, VHU_REQ_SET_VRING_NUM, NR, 2 * QP, NUM);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_NUM);
+	vhu_fe_send_addr(&f->fe, NR, 2 * QP, f->fe.mem, 0);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_ADDR);
+	vhu_fe_send_file(&f->fe, VHU_REQ_SET_VRING_KICK, NR, 2 * QP, vhu_fe_eventfd());
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_VRING_KICK);
+	assert_fds_at_baseline(f);
+}
+
 /* --- Class 10: file descriptors where none belong, none where one does. --- */
 
 static void
@@ -1695,6 +1729,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_class10_mem_table_fd_count_mismatch, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_class10_features_not_offered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_class9_no_control_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_class10_fds_on_message_without_fds, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_class10_fd_message_without_fd, setup,
