@@ -1,5 +1,5 @@
-# dpdk-testpmd virtio-user guests for the integration tests, and the vhost-user
-# port views iovsctl gives of them. Sourced after lib.sh (needs T, fail, ctl).
+# dpdk-testpmd virtio-user guests for the integration tests, driven through a
+# fifo. Sourced after lib.sh (needs T, fail; the port views are there).
 
 command -v dpdk-testpmd >/dev/null || skip "dpdk-testpmd missing (Debian package dpdk-dev)"
 
@@ -67,19 +67,3 @@ guest_stop() {
 	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 	kill -9 "$pid" 2>/dev/null || true
 }
-
-# vhost_field PORT KEY: from 'port list --json' → the port's "vhost" object.
-vhost_field() {
-	ctl --json port list | python3 -c "
-import json, sys
-for p in json.load(sys.stdin)['ports']:
-    if p['name'] == '$1': print(p.get('vhost', {}).get('$2', ''))"
-}
-wait_running() {
-	for _ in $(seq 1 100); do
-		[ "$(vhost_field "$1" state)" = running ] && return 0
-		sleep 0.2
-	done
-	fail "port $1 is not running: $(vhost_field "$1" state)"
-}
-has_feature() { vhost_field "$1" features | tr ' ' '\n' | grep -qx "$2"; }

@@ -112,3 +112,20 @@ no_ping() { ! ip netns exec "$1" ping -c 2 -W 1 "$2" >/dev/null 2>&1; }
 port_counter() {
 	ctl --json port stats "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['ports'][0]['$2'])"
 }
+
+# vhost_field PORT KEY: from 'port list --json' → the port's "vhost" object.
+vhost_field() {
+	ctl --json port list | python3 -c "
+import json, sys
+for p in json.load(sys.stdin)['ports']:
+    if p['name'] == '$1': print(p.get('vhost', {}).get('$2', ''))"
+}
+# wait_running PORT: the vhost-user port runs (a front-end set up its rings); 60 s.
+wait_running() {
+	for _ in $(seq 1 300); do
+		[ "$(vhost_field "$1" state)" = running ] && return 0
+		sleep 0.2
+	done
+	fail "port $1 is not running: $(vhost_field "$1" state)"
+}
+has_feature() { vhost_field "$1" features | tr ' ' '\n' | grep -qx "$2"; }

@@ -24,28 +24,6 @@ JSON
 iovsd_start "$RUN"
 ok "iovsd serves vm-a and vm-b on $T/{a,b}.sock"
 
-vhost_state() {
-	ctl --json port list | python3 -c "
-import json, sys
-for p in json.load(sys.stdin)['ports']:
-    if p['name'] == '$1': print(p.get('vhost', {}).get('state', ''))"
-}
-wait_running() {
-	for _ in $(seq 1 300); do
-		[ "$(vhost_state "$1")" = running ] && return 0
-		sleep 0.2
-	done
-	fail "port $1 is not running: $(vhost_state "$1")"
-}
-# guest_pings A ADDR: A reaches ADDR (retrying while links and ARP settle).
-guest_pings() {
-	local i
-	for i in $(seq 1 10); do
-		vm_run "$1" 30 ping -c 2 -W 3 "$2" >/dev/null 2>&1 && return 0
-		sleep 1
-	done
-	return 1
-}
 boot_id() { vm_run "$1" 20 cat /proc/sys/kernel/random/boot_id; }
 ifindex() { vm_run "$1" 20 cat /sys/class/net/eth0/ifindex; }
 

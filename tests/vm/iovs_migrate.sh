@@ -64,26 +64,6 @@ JSON
 iovsd_start "$RUN"
 ok "iovsd serves vm-a, vm-b and vm-c"
 
-port_field() { # port_field PORT KEY: a field of the port's "vhost" object
-	ctl --json port list | python3 -c "
-import json, sys
-for p in json.load(sys.stdin)['ports']:
-    if p['name'] == '$1': print(p.get('vhost', {}).get('$2', ''))"
-}
-wait_running() {
-	for _ in $(seq 1 300); do
-		[ "$(port_field "$1" state)" = running ] && return 0
-		sleep 0.2
-	done
-	fail "port $1 is not running: $(port_field "$1" state)"
-}
-guest_pings() {
-	for _ in $(seq 1 10); do
-		vm_run "$1" 30 ping -c 2 -W 3 "$2" >/dev/null 2>&1 && return 0
-		sleep 1
-	done
-	return 1
-}
 g() { vm_run "$@" || fail "in guest $1: ${*:3}"; }
 # stat_of LINE KEY: the number after KEY in "key value key value ..."
 stat_of() { echo "$1" | tr ' ' '\n' | sed -n "/^$2\$/{n;p;q}"; }
@@ -136,7 +116,7 @@ vm_qmp G1 migrate-set-parameters "{\"max-bandwidth\": $MIG_BW, \"downtime-limit\
 # iovsd's view of vm-a while the migration runs.
 (
 	while :; do
-		f=$(port_field vm-a features 2>/dev/null || true)
+		f=$(vhost_field vm-a features 2>/dev/null || true)
 		case " $f " in *" LOG_ALL "* | *LOG_ALL*) echo "$f" >"$T/log_all.seen" ;; esac
 		sleep 0.3
 	done

@@ -573,3 +573,12 @@ _vm_install_trap() {
 	[ -n "$(trap -p TERM)" ] || trap 'exit 143' TERM
 }
 _vm_install_trap
+
+# guest_pings NAME ADDR: the guest reaches ADDR (retrying while links and ARP settle).
+guest_pings() {
+	for _ in $(seq 1 10); do
+		vm_run "$1" 30 ping -c 2 -W 3 "$2" >/dev/null 2>&1 && return 0
+		sleep 1
+	done
+	return 1
+}
