@@ -471,7 +471,7 @@ int
 iovsd_of_conf_from_json(const json_t *obj, const char *where, const char *bridge,
 			struct iovsd_of_conf *of, struct iovs_err *err)
 {
-	char fail_mode[16] = "secure";
+	char fail_mode[16] = "standalone";
 	struct ofl_target t;
 	int rc;
 

@@ -106,6 +106,7 @@ cmd_port_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 	rc = iovsd_conf_validate(cand, err);
 	if (rc != 0)
 		goto out;
+	port.ofport = iovsd_conf_port_ofport(cand, port.name);
 	rc = vsw_port_add(d->sw, &port, err);
 	if (rc != 0) {
 		iovs_err_prefix(err, rc, "port %s", port.name);
@@ -141,6 +142,7 @@ cmd_port_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 	if (cur == NULL)
 		return iovs_errf(err, -ENOENT, "no port named %s", name);
 	saved = *cur;
+	saved.ofport = iovsd_conf_port_ofport(d->conf, name);
 	cand = conf_copy(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
@@ -466,14 +468,17 @@ cmd_bridge_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs
 	if (cand == NULL)
 		return -ENOMEM;
 	iovsd_conf_del_bridge(cand, name);
+	/* The OpenFlow datapath goes first: the agent must stop using the
+	 * bridge's pipeline before vsw_bridge_del frees it. */
+	iovsd_of_apply(d, name, NULL, NULL);
 	rc = vsw_bridge_del(d->sw, name, err);
 	if (rc == 0) {
 		rc = commit(d, cand, err);
 		if (rc != 0)
 			vsw_bridge_add(d->sw, &saved, NULL);
-		else
-			iovsd_of_apply(d, name, NULL, NULL);
 	}
+	if (rc != 0)
+		iovsd_of_apply(d, name, &d->conf->openflow[cur - d->conf->bridges], NULL);
 	free(cand);
 	return rc;
 }

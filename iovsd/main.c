@@ -199,9 +199,11 @@ apply_config(struct iovsd *d, struct iovs_err *err)
 			return iovs_err_prefix(err, rc, "bridge %s", d->conf->bridges[i].name);
 	}
 	for (i = 0; i < d->conf->n_ports; i++) {
-		const struct vsw_port_conf *p = &d->conf->ports[i];
+		struct vsw_port_conf pc = d->conf->ports[i];
+		const struct vsw_port_conf *p = &pc;
 		struct iovs_err perr = {{0}};
 
+		pc.ofport = d->conf->ofport[i]; /* the pipeline numbers ports as OpenFlow */
 		rc = vsw_port_add(d->sw, p, &perr);
 		if (rc != 0) {
 			LOG_ERR("port %s not opened (kept in the configuration): %s", p->name,

@@ -6,7 +6,13 @@
  * has a snapshot of its ports and counters in OpenFlow terms, rebuilt by the
  * control thread once a second and after every port change, and read by the
  * agent under a mutex. Port numbers are the persisted "ofport" of each port
- * (config.c). Counters an OpenFlow controller sees are at most ~1 s old. */
+ * (config.c). Counters an OpenFlow controller sees are at most ~1 s old.
+ *
+ * Flow tables: each such bridge gets vswitch's OpenFlow pipeline
+ * (vsw_bridge_openflow_enable, here on the control thread); the agent thread
+ * is its one writer and reaches it, the packet-out and packet-in rings and the
+ * table counters through the ops below (vsw_of.h: calls that never wait for a
+ * PMD). The datapath leaves the agent before the pipeline is freed. */
 #define LOG_PREFIX "iovsd/openflow: "
 #include <errno.h>
 #include <pthread.h>
@@ -17,12 +23,14 @@
 #include "iovs_log.h"
 #include "iovsd.h"
 #include "ofl_wire.h"
+#include "vsw_of.h"
 
 struct iovsd_ofsw {
 	pthread_mutex_t mu; /* the snapshot: written by the control thread */
 	char bridge[VSW_NAME_MAX];
 	char error[IOVS_ERR_MAX]; /* the datapath could not be set up */
 	bool in_agent;
+	struct vsw_of *of; /* the bridge's pipeline; set before the datapath starts */
 	unsigned n;
 	struct ofl_port ports[VSW_MAX_PORTS];
 	struct ofl_port_stats stats[VSW_MAX_PORTS];
@@ -58,9 +66,80 @@ ofsw_port_stats(void *arg, uint32_t port_no, struct ofl_port_stats *stats, unsig
 	return n == 0 && port_no != OFPP_ANY ? -ENOENT : (int)n;
 }
 
+static struct vsw_pl *
+ofsw_pipeline(void *arg)
+{
+	struct iovsd_ofsw *s = arg;
+
+	return s->of != NULL ? vsw_of_pipeline(s->of) : NULL;
+}
+
+static int
+ofsw_packet_out(void *arg, uint32_t in_port, const uint8_t *frame, size_t len,
+		struct vsw_act_prog *prog)
+{
+	struct iovsd_ofsw *s = arg;
+
+	if (s->of == NULL) {
+		free(prog);
+		return -ENODEV;
+	}
+	return vsw_of_packet_out(s->of, in_port, frame, len, prog);
+}
+
+struct pin_fwd {
+	void (*fn)(void *arg, const struct ofl_pin *pin);
+	void *arg;
+};
+
+static void
+pin_fwd(void *arg, const struct vsw_of_pin *p)
+{
+	struct pin_fwd *f = arg;
+	struct ofl_pin pin = {.reason = p->reason,
+			      .table_id = p->table_id,
+			      .max_len = p->max_len,
+			      .in_port = p->in_port,
+			      .cookie = p->cookie,
+			      .metadata = p->metadata,
+			      .data = p->data,
+			      .len = p->len};
+
+	f->fn(f->arg, &pin);
+}
+
+static unsigned
+ofsw_packet_in_poll(void *arg, void (*fn)(void *arg, const struct ofl_pin *pin), void *fn_arg,
+		    unsigned max)
+{
+	struct iovsd_ofsw *s = arg;
+	struct pin_fwd f = {.fn = fn, .arg = fn_arg};
+
+	return s->of != NULL ? vsw_of_packet_in_poll(s->of, pin_fwd, &f, max) : 0;
+}
+
+static void
+ofsw_table_counters(void *arg, uint64_t *lookups, uint64_t *matched, unsigned n)
+{
+	struct iovsd_ofsw *s = arg;
+	static struct vsw_of_stats st; /* the agent thread's */
+
+	if (s->of == NULL)
+		return;
+	vsw_of_get_stats(s->of, &st);
+	for (unsigned i = 0; i < n && i < VSW_PL_TABLES; i++) {
+		lookups[i] = st.lookups[i];
+		matched[i] = st.matched[i];
+	}
+}
+
 static const struct ofl_switch_ops ofsw_ops = {
-	.port_list = ofsw_port_list, .port_stats = ofsw_port_stats,
-	/* change_seq/visible_seq: with the flow tables (BARRIER answered at once). */
+	.port_list = ofsw_port_list,
+	.port_stats = ofsw_port_stats,
+	.pipeline = ofsw_pipeline,
+	.packet_out = ofsw_packet_out,
+	.packet_in_poll = ofsw_packet_in_poll,
+	.table_counters = ofsw_table_counters,
 };
 
 /* ---- snapshot (control thread) ---- */
@@ -160,7 +239,9 @@ ofsw_free(struct iovsd *d, struct iovsd_ofsw **slot)
 	struct iovsd_ofsw *s = *slot;
 
 	if (s->in_agent)
-		ofl_agent_dp_del(d->ofl, s->bridge);
+		ofl_agent_dp_del(d->ofl, s->bridge); /* the agent stops using s->of */
+	if (s->of != NULL)
+		vsw_bridge_openflow_disable(d->sw, s->bridge);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	*slot = NULL;
@@ -191,6 +272,15 @@ iovsd_of_apply(struct iovsd *d, const char *bridge, const struct iovsd_of_conf *
 	}
 	s = *slot;
 	ofsw_refresh(d, s);
+	if (s->of == NULL) {
+		/* Before the datapath starts: the agent reads s->of without a lock. */
+		rc = vsw_bridge_openflow_enable(d->sw, bridge, &s->of, err);
+		if (rc != 0) {
+			if (!s->in_agent)
+				snprintf(s->error, sizeof(s->error), "%s", iovs_err_str(err, rc));
+			return rc;
+		}
+	}
 	rc = ofl_agent_dp_set(d->ofl, &of->dp, &ofsw_ops, s, err);
 	if (rc != 0) {
 		/* A datapath that never started keeps its error for "controller

@@ -214,6 +214,7 @@ peer_close(struct ofl_agent *a, struct peer *pe, int rc)
 static void
 peer_free(struct peer *pe)
 {
+	ofl_bundle_free(pe);
 	ofl_conn_destroy(pe->c);
 	free(pe);
 }
@@ -523,7 +524,7 @@ dp_timers(struct ofl_agent *a, struct dp *dp, uint64_t now)
 		struct peer *pe = dp->peers[i];
 		int rc = ofl_conn_run(pe->c, now);
 
-		if (rc == 0 && pe->paused && dp->ops->visible_seq(dp->sw) >= pe->barrier_seq) {
+		if (rc == 0 && pe->paused && ofl_tables_visible(dp, pe->barrier_seq)) {
 			pe->paused = false;
 			rc = ofl_agent_barrier_reply(pe, pe->barrier_xid);
 			if (rc == 0)
@@ -598,6 +599,9 @@ ofl_agent_run_once(struct ofl_agent *a, int timeout_ms)
 	for (i = 0; i < MAX_DPS; i++)
 		if (a->dps[i] != NULL)
 			dp_timers(a, a->dps[i], now);
+	for (i = 0; i < MAX_DPS; i++)
+		if (a->dps[i] != NULL)
+			ofl_tables_run(a->dps[i], now);
 	pthread_mutex_unlock(&a->mu);
 }
 
@@ -701,6 +705,7 @@ ofl_agent_destroy(struct ofl_agent *a)
 	free(a->mpbuf);
 	free(a->ports);
 	free(a->pstats);
+	ofl_tables_scratch_free(a);
 	free(a);
 }
 

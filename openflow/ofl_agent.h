@@ -11,8 +11,8 @@
  * type through a table of handlers, and multipart requests by multipart type.
  *
  * The agent reaches the switch only through 'struct ofl_switch_ops' (ports,
- * port counters, and later flow-table transactions), so tests run it against
- * a fake switch.
+ * port counters, the bridge's pipeline for flow-table transactions, packet-out
+ * and packet-in), so tests run it against a fake switch or a bare pipeline.
  *
  * Thread-safety. The agent thread holds the agent's mutex while it handles
  * events; ofl_agent_dp_set/del/show (any thread, e.g. iovsd's control thread)
@@ -34,10 +34,24 @@
 #define OFL_TARGET_MAX	    64
 #define OFL_DP_NAME_MAX	    32
 #define OFL_MAX_PASSIVE	    16 /* connections accepted per listener at once */
-#define OFL_N_TABLES	    16 /* reported until the pipeline lands */
+#define OFL_N_TABLES	    16 /* reported and usable (the pipeline has 64) */
 #define OFL_DEFAULT_LISTEN  "127.0.0.1:6653"
 #define OFL_BACKOFF_MIN_MS  1000u
 #define OFL_BACKOFF_MAX_MS  8000u
+
+struct vsw_pl;
+struct vsw_act_prog;
+
+/* A packet the data plane sends to the controllers (PACKET_IN). */
+struct ofl_pin {
+	uint8_t reason; /* OFPR_* */
+	uint8_t table_id;
+	uint16_t max_len; /* of the output action; 0xffff: the whole frame */
+	uint32_t in_port;
+	uint64_t cookie, metadata;
+	const uint8_t *data; /* the whole frame, valid during the callback */
+	uint32_t len;
+};
 
 /* How the agent sees one switch (a bridge). Called on the agent thread. */
 struct ofl_switch_ops {
@@ -52,6 +66,24 @@ struct ofl_switch_ops {
 	 * the change sequence at request time. NULL: answered at once. */
 	uint64_t (*change_seq)(void *sw);
 	uint64_t (*visible_seq)(void *sw);
+
+	/* Flow tables. The bridge's pipeline (vswitch/pipeline.h): the agent
+	 * thread is its one writer and runs every flow-table transaction on it
+	 * (one per FLOW/GROUP/METER_MOD, one per committed bundle); a BARRIER
+	 * waits for the last commit's token (vsw_pl_synced) instead of the two
+	 * ops above. NULL (or the op NULL): no tables, FLOW_MOD etc. are
+	 * answered BAD_TYPE. */
+	struct vsw_pl *(*pipeline)(void *sw);
+	/* PACKET_OUT: sends 'frame' through 'prog' (compiled for a packet-out,
+	 * owned by the callee on every path) as if received on 'in_port', in the
+	 * data plane. Returns 0 or -errno; must not wait for a PMD. */
+	int (*packet_out)(void *sw, uint32_t in_port, const uint8_t *frame, size_t len,
+			  struct vsw_act_prog *prog);
+	/* Packet-ins the data plane queued: calls fn for at most 'max' of them. */
+	unsigned (*packet_in_poll)(void *sw, void (*fn)(void *arg, const struct ofl_pin *pin),
+				   void *arg, unsigned max);
+	/* OFPMP_TABLE lookup and matched counts of tables [0, n). */
+	void (*table_counters)(void *sw, uint64_t *lookups, uint64_t *matched, unsigned n);
 };
 
 /* A "tcp:HOST:PORT" (active) or "ptcp:PORT[:HOST]" / "HOST:PORT" (passive)

@@ -37,7 +37,8 @@ struct peer { /* a connection, accepted or ours */
 	bool paused; /* a BARRIER waits for the data plane */
 	uint32_t barrier_xid;
 	uint64_t barrier_seq;
-	uint32_t events; /* registered with epoll */
+	uint32_t events;	      /* registered with epoll */
+	struct ofl_bundle_st *bundle; /* open bundle (ofl_tables.c), or NULL */
 };
 
 enum remote_state { R_BACKOFF, R_CONNECTING, R_CONNECTED };
@@ -72,6 +73,11 @@ struct dp {
 	struct remote *remotes[OFL_MAX_CONTROLLERS];
 	struct ofl_role_gen gen;
 	struct ofl_config config; /* SET_CONFIG: per datapath (§7.3.2) */
+	/* Flow tables (ofl_tables.c). */
+	bool tables_ready; /* the default flow of fail_mode standalone is in */
+	bool has_token;
+	uint64_t token; /* of the last commit (BARRIER) */
+	uint64_t next_expire_ms;
 };
 
 struct ofl_agent {
@@ -90,6 +96,7 @@ struct ofl_agent {
 	uint8_t *mpbuf;
 	struct ofl_port *ports;
 	struct ofl_port_stats *pstats;
+	struct ofl_tables_scratch *ts; /* ofl_tables.c */
 };
 
 /* ofl_handlers.c */
@@ -97,5 +104,35 @@ int ofl_agent_dispatch(void *arg, struct ofl_conn *c, const struct ofl_msg *m, c
 		       size_t len);
 int ofl_agent_barrier_reply(struct peer *pe, uint32_t xid);
 uint64_t ofl_dp_dpid(const struct dp *dp);
+uint8_t ofl_dp_n_tables(const struct dp *dp);
+struct ofl_msg *ofl_reply_init(struct peer *pe, uint8_t type, uint32_t xid);
+int ofl_mp_send(struct peer *pe, struct ofl_mp_writer *w);
+
+/* ofl_tables.c: flow tables on the switch's pipeline. */
+struct vsw_pl *ofl_dp_pipeline(const struct dp *dp);
+int ofl_h_flow_mod(struct peer *pe, const struct ofl_msg *m, const uint8_t *raw, size_t len);
+int ofl_h_group_mod(struct peer *pe, const struct ofl_msg *m, const uint8_t *raw, size_t len);
+int ofl_h_meter_mod(struct peer *pe, const struct ofl_msg *m, const uint8_t *raw, size_t len);
+int ofl_h_packet_out(struct peer *pe, const struct ofl_msg *m, const uint8_t *raw, size_t len);
+int ofl_h_bundle_ctrl(struct peer *pe, const struct ofl_msg *m, const uint8_t *raw, size_t len);
+int ofl_h_bundle_add(struct peer *pe, const struct ofl_msg *m, const uint8_t *raw, size_t len);
+int ofl_mp_flow(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_aggregate(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_table(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_group(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_group_desc(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_group_features(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_meter(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_meter_config(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_meter_features(struct peer *pe, const struct ofl_msg *req);
+int ofl_mp_table_features(struct peer *pe, const struct ofl_msg *req);
+/* BARRIER: the sequence to wait for, and whether the data plane has it. */
+uint64_t ofl_tables_change_seq(struct dp *dp);
+bool ofl_tables_visible(struct dp *dp, uint64_t seq);
+/* Once per loop iteration: the default flow, deferred frees, expiry
+ * (FLOW_REMOVED), packet-ins. */
+void ofl_tables_run(struct dp *dp, uint64_t now_ms);
+void ofl_bundle_free(struct peer *pe);
+void ofl_tables_scratch_free(struct ofl_agent *a);
 
 #endif

@@ -11,8 +11,8 @@
 #include "ofl_agent_priv.h"
 #include "ofl_wire.h"
 
-static struct ofl_msg *
-reply_init(struct peer *pe, uint8_t type, uint32_t xid)
+struct ofl_msg *
+ofl_reply_init(struct peer *pe, uint8_t type, uint32_t xid)
 {
 	struct ofl_msg *m = pe->dp->a->tx;
 
@@ -29,8 +29,8 @@ ofl_dp_dpid(const struct dp *dp)
 	return dp->conf.datapath_id ? dp->conf.datapath_id : ofl_dpid_from_name(dp->conf.name);
 }
 
-static uint8_t
-dp_n_tables(const struct dp *dp)
+uint8_t
+ofl_dp_n_tables(const struct dp *dp)
 {
 	return dp->conf.n_tables ? dp->conf.n_tables : OFL_N_TABLES;
 }
@@ -38,13 +38,13 @@ dp_n_tables(const struct dp *dp)
 static int
 h_features(struct peer *pe, const struct ofl_msg *req, const uint8_t *raw, size_t len)
 {
-	struct ofl_msg *m = reply_init(pe, OFPT_FEATURES_REPLY, req->h.xid);
+	struct ofl_msg *m = ofl_reply_init(pe, OFPT_FEATURES_REPLY, req->h.xid);
 
 	(void)raw;
 	(void)len;
 	m->features.datapath_id = ofl_dp_dpid(pe->dp);
 	m->features.n_buffers = 0;
-	m->features.n_tables = dp_n_tables(pe->dp);
+	m->features.n_tables = ofl_dp_n_tables(pe->dp);
 	m->features.capabilities =
 		OFL_CAP_FLOW_STATS | OFL_CAP_TABLE_STATS | OFL_CAP_PORT_STATS | OFL_CAP_GROUP_STATS;
 	return ofl_conn_send_msg(pe->c, m);
@@ -53,7 +53,7 @@ h_features(struct peer *pe, const struct ofl_msg *req, const uint8_t *raw, size_
 static int
 h_get_config(struct peer *pe, const struct ofl_msg *req, const uint8_t *raw, size_t len)
 {
-	struct ofl_msg *m = reply_init(pe, OFPT_GET_CONFIG_REPLY, req->h.xid);
+	struct ofl_msg *m = ofl_reply_init(pe, OFPT_GET_CONFIG_REPLY, req->h.xid);
 
 	(void)raw;
 	(void)len;
@@ -73,7 +73,7 @@ h_set_config(struct peer *pe, const struct ofl_msg *req, const uint8_t *raw, siz
 int
 ofl_agent_barrier_reply(struct peer *pe, uint32_t xid)
 {
-	return ofl_conn_send_msg(pe->c, reply_init(pe, OFPT_BARRIER_REPLY, xid));
+	return ofl_conn_send_msg(pe->c, ofl_reply_init(pe, OFPT_BARRIER_REPLY, xid));
 }
 
 /* BARRIER (§6.2): replied once every PMD sees the changes made before it;
@@ -81,15 +81,12 @@ ofl_agent_barrier_reply(struct peer *pe, uint32_t xid)
 static int
 h_barrier(struct peer *pe, const struct ofl_msg *req, const uint8_t *raw, size_t len)
 {
-	const struct ofl_switch_ops *ops = pe->dp->ops;
 	uint64_t seq;
 
 	(void)raw;
 	(void)len;
-	if (ops == NULL || ops->change_seq == NULL || ops->visible_seq == NULL)
-		return ofl_agent_barrier_reply(pe, req->h.xid);
-	seq = ops->change_seq(pe->dp->sw);
-	if (ops->visible_seq(pe->dp->sw) >= seq)
+	seq = ofl_tables_change_seq(pe->dp);
+	if (ofl_tables_visible(pe->dp, seq))
 		return ofl_agent_barrier_reply(pe, req->h.xid);
 	pe->paused = true;
 	pe->barrier_xid = req->h.xid;
@@ -114,7 +111,7 @@ h_role(struct peer *pe, const struct ofl_msg *req, const uint8_t *raw, size_t le
 					dp->peers[i]->c->role = OFL_ROLE_SLAVE;
 		pe->c->role = req->role.role;
 	}
-	m = reply_init(pe, OFPT_ROLE_REPLY, req->h.xid);
+	m = ofl_reply_init(pe, OFPT_ROLE_REPLY, req->h.xid);
 	m->role.role = pe->c->role;
 	m->role.generation_id = dp->gen.defined ? dp->gen.id : req->role.generation_id;
 	return ofl_conn_send_msg(pe->c, m);
@@ -123,7 +120,7 @@ h_role(struct peer *pe, const struct ofl_msg *req, const uint8_t *raw, size_t le
 static int
 h_get_async(struct peer *pe, const struct ofl_msg *req, const uint8_t *raw, size_t len)
 {
-	struct ofl_msg *m = reply_init(pe, OFPT_GET_ASYNC_REPLY, req->h.xid);
+	struct ofl_msg *m = ofl_reply_init(pe, OFPT_GET_ASYNC_REPLY, req->h.xid);
 
 	(void)raw;
 	(void)len;
@@ -154,7 +151,7 @@ static int
 mp_desc(struct peer *pe, const struct ofl_msg *req)
 {
 	const struct ofl_agent_params *p = &pe->dp->a->p;
-	struct ofl_msg *m = reply_init(pe, OFPT_MULTIPART_REPLY, req->h.xid);
+	struct ofl_msg *m = ofl_reply_init(pe, OFPT_MULTIPART_REPLY, req->h.xid);
 	struct ofl_desc *d = &m->mp_reply.desc;
 
 	m->mp_reply.type = OFPMP_DESC;
@@ -166,27 +163,12 @@ mp_desc(struct peer *pe, const struct ofl_msg *req)
 	return ofl_conn_send_msg(pe->c, m);
 }
 
-static int
-mp_send(struct peer *pe, struct ofl_mp_writer *w)
+int
+ofl_mp_send(struct peer *pe, struct ofl_mp_writer *w)
 {
 	int n = ofl_mp_writer_finish(w);
 
 	return n < 0 ? n : ofl_conn_send(pe->c, w->buf, (size_t)n);
-}
-
-static int
-mp_table(struct peer *pe, const struct ofl_msg *req)
-{
-	struct ofl_mp_writer w;
-	unsigned i;
-
-	ofl_mp_writer_init(&w, pe->dp->a->mpbuf, MP_BUF_SIZE, 0, req->h.xid, OFPMP_TABLE);
-	for (i = 0; i < dp_n_tables(pe->dp); i++) {
-		struct ofl_table_stats ts = {.table_id = (uint8_t)i};
-
-		ofl_mp_add_table(&w, &ts);
-	}
-	return mp_send(pe, &w);
 }
 
 static int
@@ -203,7 +185,7 @@ mp_port_desc(struct peer *pe, const struct ofl_msg *req)
 	ofl_mp_writer_init(&w, dp->a->mpbuf, MP_BUF_SIZE, 0, req->h.xid, OFPMP_PORT_DESC);
 	for (i = 0; i < n && i < MAX_PORTS; i++)
 		ofl_mp_add_port(&w, &dp->a->ports[i]);
-	return mp_send(pe, &w);
+	return ofl_mp_send(pe, &w);
 }
 
 static int
@@ -222,15 +204,24 @@ mp_port_stats(struct peer *pe, const struct ofl_msg *req)
 	ofl_mp_writer_init(&w, dp->a->mpbuf, MP_BUF_SIZE, 0, req->h.xid, OFPMP_PORT_STATS);
 	for (i = 0; i < n && i < MAX_PORTS; i++)
 		ofl_mp_add_port_stats(&w, &dp->a->pstats[i]);
-	return mp_send(pe, &w);
+	return ofl_mp_send(pe, &w);
 }
 
 /* clang-format off */
 static int (*const mp_handlers[OFPMP__MAX])(struct peer *, const struct ofl_msg *) = {
-	[OFPMP_DESC]       = mp_desc,
-	[OFPMP_TABLE]      = mp_table,
-	[OFPMP_PORT_STATS] = mp_port_stats,
-	[OFPMP_PORT_DESC]  = mp_port_desc,
+	[OFPMP_DESC]           = mp_desc,
+	[OFPMP_FLOW]           = ofl_mp_flow,
+	[OFPMP_AGGREGATE]      = ofl_mp_aggregate,
+	[OFPMP_TABLE]          = ofl_mp_table,
+	[OFPMP_PORT_STATS]     = mp_port_stats,
+	[OFPMP_GROUP]          = ofl_mp_group,
+	[OFPMP_GROUP_DESC]     = ofl_mp_group_desc,
+	[OFPMP_GROUP_FEATURES] = ofl_mp_group_features,
+	[OFPMP_METER]          = ofl_mp_meter,
+	[OFPMP_METER_CONFIG]   = ofl_mp_meter_config,
+	[OFPMP_METER_FEATURES] = ofl_mp_meter_features,
+	[OFPMP_TABLE_FEATURES] = ofl_mp_table_features,
+	[OFPMP_PORT_DESC]      = mp_port_desc,
 };
 /* clang-format on */
 
@@ -269,6 +260,12 @@ static const struct handler handlers[OFPT__MAX] = {
 	[OFPT_GET_ASYNC_REQUEST]  = {"GET_ASYNC_REQUEST",  h_get_async},
 	[OFPT_SET_ASYNC]          = {"SET_ASYNC",          h_set_async},
 	[OFPT_MULTIPART_REQUEST]  = {"MULTIPART_REQUEST",  h_multipart},
+	[OFPT_FLOW_MOD]           = {"FLOW_MOD",           ofl_h_flow_mod},
+	[OFPT_GROUP_MOD]          = {"GROUP_MOD",          ofl_h_group_mod},
+	[OFPT_METER_MOD]          = {"METER_MOD",          ofl_h_meter_mod},
+	[OFPT_PACKET_OUT]         = {"PACKET_OUT",         ofl_h_packet_out},
+	[OFPT_BUNDLE_CONTROL]     = {"BUNDLE_CONTROL",     ofl_h_bundle_ctrl},
+	[OFPT_BUNDLE_ADD_MESSAGE] = {"BUNDLE_ADD_MESSAGE", ofl_h_bundle_add},
 };
 /* clang-format on */
 

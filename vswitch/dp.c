@@ -30,6 +30,11 @@ dp_build(const struct vsw *sw)
 		b = p->bridge->idx;
 		dp->members[b].slots[dp->members[b].n++] = (uint16_t)slot;
 	}
+	for (i = 0; i < VSW_MAX_BRIDGES; i++)
+		if (sw->bridges[i] != NULL && sw->bridges[i]->of != NULL) {
+			dp->of[i] = sw->bridges[i]->of;
+			dp->n_of++;
+		}
 	/* Lay out each PMD's rx queue list contiguously in rxq_pool. */
 	for (i = 0; i < sw->n_pmds; i++) {
 		dp->poll[i].rxq = &dp->rxq_pool[used];

@@ -1066,3 +1066,54 @@ vsw_pl_n_flows(const struct vsw_pl *pl)
 {
 	return pl->n_flows;
 }
+
+void
+vsw_pl_group_foreach(struct vsw_pl *pl,
+		     void (*fn)(const struct vsw_pl_group_mod *gm, unsigned ref_count, void *arg),
+		     void *arg)
+{
+	const struct idmap *m = pl->groups_next ? pl->groups_next : pl->groups;
+	struct vsw_pl_bucket_spec b[VSW_PL_MAX_BUCKETS];
+
+	for (uint32_t i = 0; m != NULL && i < m->n; i++) {
+		const struct vsw_pl_group *g = m->e[i].obj;
+		struct vsw_pl_group_mod gm = {.cmd = VSW_PL_MOD_ADD,
+					      .type = g->type,
+					      .group_id = g->id,
+					      .buckets = b,
+					      .n_buckets = g->n_buckets};
+		unsigned refs = 0;
+
+		for (unsigned j = 0; j < g->n_buckets; j++)
+			b[j] = (struct vsw_pl_bucket_spec){.weight = g->b[j].weight,
+							   .watch_port = g->b[j].watch_port,
+							   .watch_group = g->b[j].watch_group,
+							   .acts = &g->acts[g->b[j].first],
+							   .n_acts = g->b[j].n_acts};
+		for (const struct vsw_pl_flow *f = pl->live; f != NULL; f = f->live_next)
+			refs += uses_group(f, g->id);
+		fn(&gm, refs, arg);
+	}
+}
+
+void
+vsw_pl_meter_foreach(struct vsw_pl *pl,
+		     void (*fn)(const struct vsw_pl_meter_mod *mm, unsigned flow_count, void *arg),
+		     void *arg)
+{
+	const struct idmap *m = pl->meters_next ? pl->meters_next : pl->meters;
+
+	for (uint32_t i = 0; m != NULL && i < m->n; i++) {
+		const struct vsw_pl_meter *mt = m->e[i].obj;
+		struct vsw_pl_meter_mod mm = {.cmd = VSW_PL_MOD_ADD,
+					      .flags = mt->flags,
+					      .meter_id = mt->id,
+					      .rate = mt->rate,
+					      .burst = mt->burst};
+		unsigned refs = 0;
+
+		for (const struct vsw_pl_flow *f = pl->live; f != NULL; f = f->live_next)
+			refs += uses_meter(f, mt->id);
+		fn(&mm, refs, arg);
+	}
+}

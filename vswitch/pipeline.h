@@ -220,6 +220,16 @@ void vsw_pl_flow_stats(const struct vsw_pl_flow *f, uint64_t *packets, uint64_t 
 size_t vsw_pl_flow_foreach(struct vsw_pl *pl, uint8_t table_id,
 			   void (*fn)(const struct vsw_pl_flow *f, void *arg), void *arg);
 unsigned vsw_pl_n_flows(const struct vsw_pl *pl);
+/* Calls fn for each group / meter as the writer sees it (this transaction's
+ * changes included), in id order, with how many live flows use it. */
+void vsw_pl_group_foreach(struct vsw_pl *pl,
+			  void (*fn)(const struct vsw_pl_group_mod *gm, unsigned ref_count,
+				     void *arg),
+			  void *arg);
+void vsw_pl_meter_foreach(struct vsw_pl *pl,
+			  void (*fn)(const struct vsw_pl_meter_mod *mm, unsigned flow_count,
+				     void *arg),
+			  void *arg);
 
 /* ---- PMD side ---- */
 

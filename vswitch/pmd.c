@@ -197,7 +197,11 @@ pmd_poll(struct vsw_pmd *pmd, const struct vsw_dp *dp)
 		vsw_stat_add(&q->rx_bytes, bytes);
 		if (now_ms == 0)
 			now_ms = iovs_now_ms();
-		vsw_bridge_input(pmd, dp, q->port, pkts, n, now_ms);
+		if (unlikely(dp->of[q->port->bridge->idx] != NULL))
+			vsw_of_input(pmd, dp, dp->of[q->port->bridge->idx], q->port, pkts, n,
+				     now_ms);
+		else
+			vsw_bridge_input(pmd, dp, q->port, pkts, n, now_ms);
 		total += n;
 	}
 	return total;
@@ -208,6 +212,8 @@ vsw_pmd_iterate(struct vsw_pmd *pmd, const struct vsw_dp *dp)
 {
 	unsigned got = pmd_poll(pmd, dp);
 
+	if (unlikely(dp->n_of > 0) && pmd->idx == 0)
+		vsw_of_pmd_poll(pmd, dp);
 	pmd_flush(pmd, dp);
 	return got;
 }

@@ -152,6 +152,7 @@ vsw_destroy(struct vsw *sw)
 	}
 	for (i = 0; i < VSW_MAX_BRIDGES; i++) {
 		if (sw->bridges[i] != NULL) {
+			vsw_of_destroy(sw->bridges[i]->of);
 			vsw_fdb_destroy(sw->bridges[i]->fdb);
 			free(sw->bridges[i]);
 		}
@@ -204,6 +205,15 @@ vsw_bridge_del(struct vsw *sw, const char *name, struct iovs_err *err)
 	if (br->n_ports > 0)
 		return iovs_errf(err, -EBUSY, "bridge %s still has %u ports", name, br->n_ports);
 	sw->bridges[br->idx] = NULL;
+	if (br->of != NULL) {
+		int rc = vsw_dp_publish(sw);
+
+		if (rc != 0) {
+			sw->bridges[br->idx] = br;
+			return iovs_errf(err, rc, "bridge %s: cannot republish", name);
+		}
+		vsw_of_destroy(br->of);
+	}
 	vsw_fdb_destroy(br->fdb);
 	free(br);
 	return 0;

@@ -78,6 +78,7 @@ struct vsw_port_conf {
 	uint16_t n_queues;		 /* rx queues = tx queues, 1..VSW_MAX_QUEUES */
 	int16_t rxq_pmd[VSW_MAX_QUEUES]; /* lcore each rx queue is pinned to, -1 = any */
 	struct vsw_vlan_conf vlan;
+	uint32_t ofport; /* OpenFlow port number (iovsd's "ofport"); 0: none */
 };
 
 struct vsw_bridge_conf {

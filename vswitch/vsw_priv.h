@@ -97,6 +97,7 @@ struct vsw_bridge {
 	unsigned idx; /* index in vsw->bridges and dp->members */
 	unsigned n_ports;
 	struct vsw_fdb *fdb;
+	struct vsw_of *of; /* OpenFlow pipeline (of_bridge.c); NULL: the learning bridge */
 };
 
 /* The datapath snapshot PMDs read: immutable once published. */
@@ -105,7 +106,9 @@ struct vsw_dp {
 	struct {
 		uint16_t n;
 		uint16_t slots[VSW_MAX_PORTS];
-	} members[VSW_MAX_BRIDGES]; /* ports of each bridge, for flooding */
+	} members[VSW_MAX_BRIDGES];	    /* ports of each bridge, for flooding */
+	struct vsw_of *of[VSW_MAX_BRIDGES]; /* bridges run by an OpenFlow pipeline */
+	unsigned n_of;
 	struct {
 		unsigned n;
 		struct vsw_rxq **rxq;
@@ -210,6 +213,15 @@ vsw_pmd_drop(struct vsw_pmd *pmd, struct vsw_port *port, enum vsw_drop_reason wh
 	vsw_stat_add(&port->pmd_stats[pmd->idx].drops[why], 1);
 	rte_pktmbuf_free(m);
 }
+
+/* pmd_openflow.c: a burst received on a port of an OpenFlow bridge (instead
+ * of vsw_bridge_input), and once per iteration the packet-outs (PMD 0). */
+struct vsw_of;
+void vsw_of_input(struct vsw_pmd *pmd, const struct vsw_dp *dp, struct vsw_of *of,
+		  struct vsw_port *in, struct rte_mbuf **pkts, uint16_t n, uint64_t now_ms);
+void vsw_of_pmd_poll(struct vsw_pmd *pmd, const struct vsw_dp *dp);
+/* of_bridge.c: control thread, after the bridge left the published snapshot. */
+void vsw_of_destroy(struct vsw_of *of);
 
 struct vsw_bridge *vsw_bridge_find(struct vsw *sw, const char *name);
 struct vsw_port *vsw_port_find(struct vsw *sw, const char *name);

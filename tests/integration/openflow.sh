@@ -33,7 +33,8 @@ cat >"$RUN/iovsd.json" <<JSON
   "bridges": [ { "name": "br0", "ports": [
     { "name": "p1", "type": "af_packet", "iface": "iv-$NS1" },
     { "name": "p2", "type": "af_packet", "iface": "iv-$NS2", "ofport": 7 } ],
-    "openflow": { "listen": "127.0.0.1:$PORT", "datapath_id": "0000000000c0ffee" } } ] }
+    "openflow": { "listen": "127.0.0.1:$PORT", "datapath_id": "0000000000c0ffee",
+      "fail_mode": "standalone" } } ] }
 JSON
 iovsd_start "$RUN"
 ok "iovsd started with OpenFlow on 127.0.0.1:$PORT"
@@ -74,9 +75,10 @@ done
 ok "dump-ports after a ping: p1 rx=$of, p2 tx=$oftx, the same as iovsctl port stats"
 
 out=$(ofctl dump-tables "$OF") || fail "dump-tables: $out"
-echo "$out" | grep -q "table 0:" && echo "$out" | grep -q "tables 1...15: ditto" \
-	|| fail "dump-tables: $out"
-ok "dump-tables: 16 tables"
+# Table 0 holds the standalone NORMAL flow (active=1): it differs from the rest.
+echo "$out" | grep -q "table 0:" && echo "$out" | grep -A1 "table 0:" | grep -q "active=1" \
+	&& echo "$out" | grep -q "tables 2...15: ditto" || fail "dump-tables: $out"
+ok "dump-tables: 16 tables, table 0 with the default NORMAL flow"
 ofctl probe "$OF" || fail "ovs-ofctl probe"
 out=$(ofctl ping "$OF" 64 2>&1) || fail "ovs-ofctl ping: $out"
 [ "$(echo "$out" | grep -c 'bytes from')" -ge 5 ] || fail "ovs-ofctl ping: $out"

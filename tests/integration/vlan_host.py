@@ -58,14 +58,15 @@ def answer(sock, mac, addrs, vid, data):
     if etype == ETH_P_ARP and len(body) >= 28:
         op = struct.unpack("!H", body[6:8])[0]
         sha, spa, tpa = body[8:14], body[14:18], body[24:28]
-        if op == 1 and addrs.get(tpa) == vid:
+        if op == 1 and vid is not None and addrs.get(tpa) == vid:
             arp = struct.pack("!HHBBH", 1, ETH_P_IP, 6, 4, 2) + mac + tpa + sha + spa
             return frame(src, mac, vid, ETH_P_ARP, arp)
     if etype == ETH_P_IP and len(body) >= 20 and dst == mac:
         ihl = (body[0] & 0xF) * 4
         proto, saddr, daddr = body[9], body[12:16], body[16:20]
         icmp = body[ihl:]
-        if proto == 1 and addrs.get(daddr) == vid and len(icmp) >= 8 and icmp[0] == 8:
+        if proto == 1 and vid is not None and addrs.get(daddr) == vid and len(icmp) >= 8 \
+                and icmp[0] == 8:
             reply = b"\0\0" + b"\0\0" + icmp[4:]
             reply = reply[:2] + struct.pack("!H", checksum(reply)) + reply[4:]
             ip = bytearray(body[:ihl])
