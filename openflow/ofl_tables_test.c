@@ -24,6 +24,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "ofl_agent.h"
+#include "ofl_test_peer.h"
 #include "ofl_wire.h"
 #include "ofl_xlate.h"
 
@@ -174,27 +175,7 @@ fx_teardown(void **state)
 static size_t
 recv_msg(struct fx *f, int fd, uint8_t *buf, size_t cap, int max_ms)
 {
-	size_t have = 0, want = 8;
-	int waited = 0;
-
-	while (have < want && waited < max_ms) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		ssize_t n;
-
-		ofl_agent_run_once(f->a, 0);
-		if (poll(&p, 1, 10) != 1) {
-			waited += 10;
-			continue;
-		}
-		n = read(fd, buf + have, want - have);
-		if (n <= 0)
-			return 0;
-		have += (size_t)n;
-		if (have >= 4 && want == 8)
-			want = (size_t)(buf[2] << 8 | buf[3]);
-		assert_true(want >= 8 && want <= cap);
-	}
-	return have == want ? have : 0;
+	return ofl_test_recv(f->a, fd, buf, cap, max_ms);
 }
 
 static int
