@@ -17,6 +17,7 @@
 #include <rte_udp.h>
 
 #include "iovs_pkt.h"
+#include "iovs_pkt_l3.h"
 #include "vhu_net_hdr.h"
 
 /* The TX offload bits this module reads and writes (vswitch/offload.h). */
@@ -28,13 +29,8 @@
 	 RTE_MBUF_F_TX_UDP_SEG)
 #define TX_SEG_MASK (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
 
-#define TCP_CSUM_OFF  offsetof(struct rte_tcp_hdr, cksum)
-#define UDP_CSUM_OFF  offsetof(struct rte_udp_hdr, dgram_cksum)
 #define TCP_FLAGS_OFF offsetof(struct rte_tcp_hdr, tcp_flags)
 #define IP4_CSUM_OFF  offsetof(struct rte_ipv4_hdr, hdr_checksum)
-#define IP4_HLEN_MIN  sizeof(struct rte_ipv4_hdr)
-#define IP4_HLEN_MAX  60
-#define IP6_HLEN      sizeof(struct rte_ipv6_hdr)
 
 /* Widths of the mbuf's l2_len and l3_len bit-fields. */
 #define MBUF_L2_MAX 127
@@ -42,152 +38,7 @@
 
 #define F(bit) VHU_NET_FEATURE(VHU_NET_F_##bit)
 
-/* ---- packet bytes and checksums: common/iovs_pkt.h ---- */
-
-/* The IP header an mbuf's metadata points at (a copy of its fixed part). */
-struct l3_view {
-	bool v4;
-	uint8_t proto;	 /* IPPROTO_TCP / IPPROTO_UDP per the L4 flags, else 0 */
-	uint32_t l3_off; /* = l2_len */
-	uint32_t l4_off; /* = l2_len + l3_len */
-	uint32_t ip_end; /* end of the IP datagram per its length field */
-	union {
-		struct rte_ipv4_hdr v4;
-		struct rte_ipv6_hdr v6;
-	} ip;
-};
-
-/* Reads the IP header that m's TX metadata (TX_IPV4/IPV6, l2_len, l3_len)
- * locates and checks it against the data: the ethertype just before it, the
- * version, the header length, and the datagram inside the frame. -EINVAL when
- * they disagree (e.g. a VLAN tag pushed without adjusting l2_len). */
-static int
-l3_from_meta(const struct rte_mbuf *m, struct l3_view *v)
-{
-	uint64_t ol = m->ol_flags;
-	uint32_t l2 = m->l2_len, l3 = m->l3_len;
-	uint8_t et[2];
-	size_t fixed;
-
-	v->v4 = (ol & RTE_MBUF_F_TX_IPV4) != 0;
-	if (v->v4 == ((ol & RTE_MBUF_F_TX_IPV6) != 0))
-		return -EINVAL;
-	fixed = v->v4 ? IP4_HLEN_MIN : IP6_HLEN;
-	if (l2 < RTE_ETHER_HDR_LEN || l3 < fixed || l2 + l3 > rte_pktmbuf_pkt_len(m))
-		return -EINVAL;
-	if (!iovs_pkt_read(m, l2 - 2, sizeof(et), et) ||
-	    (et[0] << 8 | et[1]) != (v->v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
-		return -EINVAL;
-	if (!iovs_pkt_read(m, l2, (uint32_t)fixed, &v->ip))
-		return -EINVAL;
-	v->l3_off = l2;
-	v->l4_off = l2 + l3;
-	switch (ol & RTE_MBUF_F_TX_L4_MASK) {
-	case RTE_MBUF_F_TX_TCP_CKSUM:
-		v->proto = IPPROTO_TCP;
-		break;
-	case RTE_MBUF_F_TX_UDP_CKSUM:
-		v->proto = IPPROTO_UDP;
-		break;
-	default:
-		v->proto = (ol & RTE_MBUF_F_TX_TCP_SEG)	  ? IPPROTO_TCP
-			   : (ol & RTE_MBUF_F_TX_UDP_SEG) ? IPPROTO_UDP
-							  : 0;
-	}
-	if (v->v4) {
-		if ((v->ip.v4.version_ihl >> 4) != 4 || rte_ipv4_hdr_len(&v->ip.v4) != l3)
-			return -EINVAL;
-		if (v->proto != 0 && v->ip.v4.next_proto_id != v->proto)
-			return -EINVAL;
-		v->ip_end = l2 + rte_be_to_cpu_16(v->ip.v4.total_length);
-	} else {
-		if ((rte_be_to_cpu_32(v->ip.v6.vtc_flow) >> 28) != 6)
-			return -EINVAL;
-		if (v->proto != 0 && l3 == IP6_HLEN && v->ip.v6.proto != v->proto)
-			return -EINVAL;
-		v->ip_end = l2 + (uint32_t)IP6_HLEN + rte_be_to_cpu_16(v->ip.v6.payload_len);
-	}
-	if (v->ip_end < v->l4_off || v->ip_end > rte_pktmbuf_pkt_len(m))
-		return -EINVAL;
-	return 0;
-}
-
-/* The pseudo-header sum (RFC 793 §3.1, RFC 768, RFC 8200 §8.1), folded, not
- * complemented, for an L4 length of 'l4_len' (0: DPDK's TSO form). */
-static uint16_t
-phdr_sum(const struct l3_view *v, uint32_t l4_len)
-{
-	uint8_t b[40] = {0};
-
-	if (v->v4) {
-		memcpy(b, &v->ip.v4.src_addr, 8);
-		b[9] = v->proto;
-		b[10] = (uint8_t)(l4_len >> 8);
-		b[11] = (uint8_t)l4_len;
-		return rte_raw_cksum(b, 12);
-	}
-	memcpy(b, v->ip.v6.src_addr, 32);
-	b[32] = (uint8_t)(l4_len >> 24);
-	b[33] = (uint8_t)(l4_len >> 16);
-	b[34] = (uint8_t)(l4_len >> 8);
-	b[35] = (uint8_t)l4_len;
-	b[39] = v->proto;
-	return rte_raw_cksum(b, sizeof(b));
-}
-
-static uint32_t
-l4_csum_off(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF;
-}
-
-/* Computes the complete TCP/UDP checksum of the datagram [l4_off, ip_end) and
- * stores it (whatever the field held before). */
-static int
-l4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
-{
-	uint32_t len = v->ip_end - v->l4_off;
-	uint32_t field = v->l4_off + l4_csum_off(v->proto);
-	uint16_t sum, c;
-	int rc;
-
-	if (field + 2 > v->ip_end)
-		return -EINVAL;
-	rc = iovs_pkt_write16(m, field, 0);
-	if (rc != 0)
-		return rc;
-	if (iovs_pkt_sum(m, v->l4_off, len, &sum) != 0)
-		return -EINVAL;
-	c = (uint16_t)~iovs_csum_fold((uint32_t)sum + phdr_sum(v, len));
-	if (c == 0 && v->proto == IPPROTO_UDP)
-		c = 0xffff; /* RFC 768: 0 would mean "no checksum" */
-	return iovs_pkt_write16(m, field, c);
-}
-
-/* Writes the pseudo-header sum the contract wants in the L4 checksum field. */
-static int
-l4_phdr_store(struct rte_mbuf *m, const struct l3_view *v, uint32_t l4_len)
-{
-	uint32_t field = v->l4_off + l4_csum_off(v->proto);
-
-	if (field + 2 > v->ip_end)
-		return -EINVAL;
-	return iovs_pkt_write16(m, field, phdr_sum(v, l4_len));
-}
-
-static int
-ipv4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
-{
-	uint32_t hlen = v->l4_off - v->l3_off;
-	uint8_t buf[IP4_HLEN_MAX];
-
-	if (!v->v4 || hlen < IP4_HLEN_MIN || hlen > IP4_HLEN_MAX ||
-	    !iovs_pkt_read(m, v->l3_off, hlen, buf))
-		return -EINVAL;
-	buf[IP4_CSUM_OFF] = 0;
-	buf[IP4_CSUM_OFF + 1] = 0;
-	return iovs_pkt_write16(m, v->l3_off + IP4_CSUM_OFF, (uint16_t)~rte_raw_cksum(buf, hlen));
-}
+/* ---- packet bytes and checksums: common/iovs_pkt.h, common/iovs_pkt_l3.h ---- */
 
 /* The virtio way (§5.1.6.2): the ones'-complement sum from csum_start to the
  * end of the packet, the field's partial value included, stored at
@@ -239,7 +90,7 @@ parse(const struct rte_mbuf *m, struct parsed *p)
  * and reads the IP header back through it. -EINVAL when the headers do not fit
  * the packet or the mbuf's length fields. */
 static int
-set_meta(struct rte_mbuf *m, const struct parsed *p, uint64_t seg, struct l3_view *v)
+set_meta(struct rte_mbuf *m, const struct parsed *p, uint64_t seg, struct iovs_l3_view *v)
 {
 	if (p->proto == 0 || p->l2 > MBUF_L2_MAX || p->l3 > MBUF_L3_MAX ||
 	    (uint32_t)p->l2 + p->l3 + p->l4 > rte_pktmbuf_pkt_len(m))
@@ -252,7 +103,7 @@ set_meta(struct rte_mbuf *m, const struct parsed *p, uint64_t seg, struct l3_vie
 	m->l3_len = p->l3;
 	m->l4_len = p->l4;
 	m->tso_segsz = 0;
-	return l3_from_meta(m, v);
+	return iovs_l3_from_meta(m, v);
 }
 
 /* NEEDS_CSUM without gso: lazy when it is a TCP/UDP checksum over IP whose
@@ -260,13 +111,14 @@ set_meta(struct rte_mbuf *m, const struct parsed *p, uint64_t seg, struct l3_vie
 static int
 apply_csum(struct rte_mbuf *m, uint32_t start, uint32_t offset)
 {
-	struct l3_view v;
+	struct iovs_l3_view v;
 	struct parsed p;
 
 	parse(m, &p);
-	if (p.proto != 0 && start == (uint32_t)p.l2 + p.l3 && offset == l4_csum_off(p.proto) &&
-	    set_meta(m, &p, 0, &v) == 0 && v.ip_end == rte_pktmbuf_pkt_len(m))
-		return l4_phdr_store(m, &v, v.ip_end - v.l4_off);
+	if (p.proto != 0 && start == (uint32_t)p.l2 + p.l3 &&
+	    offset == iovs_l3_l4_csum_off(p.proto) && set_meta(m, &p, 0, &v) == 0 &&
+	    v.ip_end == rte_pktmbuf_pkt_len(m))
+		return iovs_l3_phdr_store(m, &v, v.ip_end - v.l4_off);
 	m->ol_flags &= ~TX_OWN_MASK;
 	return csum_generic(m, start, offset);
 }
@@ -294,7 +146,7 @@ apply_gso(struct rte_mbuf *m, uint8_t gso, uint16_t gso_size, uint32_t start, ui
 	bool want_v4 = gso != VHU_NET_HDR_GSO_TCPV6;
 	uint8_t proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
 	uint32_t len = rte_pktmbuf_pkt_len(m), payload;
-	struct l3_view v;
+	struct iovs_l3_view v;
 	struct parsed p;
 	int rc;
 
@@ -307,13 +159,13 @@ apply_gso(struct rte_mbuf *m, uint8_t gso, uint16_t gso_size, uint32_t start, ui
 			err, -EINVAL,
 			"virtio-net header: gso type %s on a packet that is not %s over %s",
 			gso_name(gso), tcp ? "TCP" : "UDP", want_v4 ? "IPv4" : "IPv6");
-	if (start != (uint32_t)p.l2 + p.l3 || offset != l4_csum_off(proto))
+	if (start != (uint32_t)p.l2 + p.l3 || offset != iovs_l3_l4_csum_off(proto))
 		return iovs_errf(
 			err, -EINVAL,
 			"virtio-net header: gso with csum_start %u csum_offset %u, not the "
 			"%s checksum at %u+%u",
 			start, offset, tcp ? "TCP" : "UDP", (unsigned)(p.l2 + p.l3),
-			l4_csum_off(proto));
+			iovs_l3_l4_csum_off(proto));
 	if (set_meta(m, &p, 0, &v) != 0 || v.ip_end != len)
 		return iovs_errf(err, -EINVAL,
 				 "virtio-net header: gso packet of %u bytes whose headers or IP "
@@ -322,7 +174,7 @@ apply_gso(struct rte_mbuf *m, uint8_t gso, uint16_t gso_size, uint32_t start, ui
 	/* TSO counts TCP payload per segment, UFO IP payload per fragment. */
 	payload = tcp ? len - (v.l4_off + p.l4) : len - v.l4_off;
 	if (payload <= gso_size)
-		return l4_phdr_store(m, &v, v.ip_end - v.l4_off);
+		return iovs_l3_phdr_store(m, &v, v.ip_end - v.l4_off);
 	m->ol_flags |= tcp ? RTE_MBUF_F_TX_TCP_SEG : RTE_MBUF_F_TX_UDP_SEG;
 	m->tso_segsz = gso_size;
 	if (v.v4) {
@@ -331,7 +183,7 @@ apply_gso(struct rte_mbuf *m, uint8_t gso, uint16_t gso_size, uint32_t start, ui
 		if (rc != 0)
 			return rc;
 	}
-	return l4_phdr_store(m, &v, tcp ? 0 : v.ip_end - v.l4_off);
+	return iovs_l3_phdr_store(m, &v, tcp ? 0 : v.ip_end - v.l4_off);
 }
 
 /* The header-only checks of the gso fields (§5.1.6.2, bad-input.md class 8). */
@@ -431,7 +283,7 @@ vhu_net_hdr_to_mbuf(const struct vhu_net_hdr *h, struct rte_mbuf *m, uint64_t fe
 
 /* A TSO/UFO packet: the gso fields, or VHU_NET_HDR_NEEDS_GSO. */
 static int
-gso_to_hdr(struct rte_mbuf *m, uint64_t gf, const struct l3_view *v, struct vhu_net_hdr *h)
+gso_to_hdr(struct rte_mbuf *m, uint64_t gf, const struct iovs_l3_view *v, struct vhu_net_hdr *h)
 {
 	uint64_t ol = m->ol_flags;
 	bool tcp = (ol & RTE_MBUF_F_TX_TCP_SEG) != 0;
@@ -459,13 +311,13 @@ gso_to_hdr(struct rte_mbuf *m, uint64_t gf, const struct l3_view *v, struct vhu_
 	if ((gf & need) != need)
 		return VHU_NET_HDR_NEEDS_GSO;
 	if (v->v4) {
-		rc = ipv4_csum_sw(m, v);
+		rc = iovs_l3_ipv4_csum_sw(m, v);
 		if (rc != 0)
 			return rc;
 	}
 	/* A gso packet's partial checksum covers its whole L4 length (Linux's rule,
 	 * which guests apply when they segment it again). */
-	rc = l4_phdr_store(m, v, v->ip_end - v->l4_off);
+	rc = iovs_l3_phdr_store(m, v, v->ip_end - v->l4_off);
 	if (rc != 0)
 		return rc;
 	h->flags = VHU_NET_HDR_F_NEEDS_CSUM;
@@ -473,19 +325,19 @@ gso_to_hdr(struct rte_mbuf *m, uint64_t gf, const struct l3_view *v, struct vhu_
 	h->hdr_len = rte_cpu_to_le_16((uint16_t)hdrs);
 	h->gso_size = rte_cpu_to_le_16(m->tso_segsz);
 	h->csum_start = rte_cpu_to_le_16((uint16_t)v->l4_off);
-	h->csum_offset = rte_cpu_to_le_16((uint16_t)l4_csum_off(v->proto));
+	h->csum_offset = rte_cpu_to_le_16((uint16_t)iovs_l3_l4_csum_off(v->proto));
 	return 0;
 }
 
 /* Pending checksums without gso. */
 static int
-csum_to_hdr(struct rte_mbuf *m, uint64_t gf, const struct l3_view *v, struct vhu_net_hdr *h)
+csum_to_hdr(struct rte_mbuf *m, uint64_t gf, const struct iovs_l3_view *v, struct vhu_net_hdr *h)
 {
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
 	int rc;
 
 	if (m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM) {
-		rc = ipv4_csum_sw(m, v);
+		rc = iovs_l3_ipv4_csum_sw(m, v);
 		if (rc != 0)
 			return rc;
 	}
@@ -494,13 +346,13 @@ csum_to_hdr(struct rte_mbuf *m, uint64_t gf, const struct l3_view *v, struct vhu
 	if (l4 != RTE_MBUF_F_TX_TCP_CKSUM && l4 != RTE_MBUF_F_TX_UDP_CKSUM)
 		return -EINVAL; /* SCTP is not part of the contract */
 	if (!(gf & F(GUEST_CSUM)) || v->ip_end != rte_pktmbuf_pkt_len(m))
-		return l4_csum_sw(m, v);
-	rc = l4_phdr_store(m, v, v->ip_end - v->l4_off);
+		return iovs_l3_l4_csum_sw(m, v);
+	rc = iovs_l3_phdr_store(m, v, v->ip_end - v->l4_off);
 	if (rc != 0)
 		return rc;
 	h->flags = VHU_NET_HDR_F_NEEDS_CSUM;
 	h->csum_start = rte_cpu_to_le_16((uint16_t)v->l4_off);
-	h->csum_offset = rte_cpu_to_le_16((uint16_t)l4_csum_off(v->proto));
+	h->csum_offset = rte_cpu_to_le_16((uint16_t)iovs_l3_l4_csum_off(v->proto));
 	return 0;
 }
 
@@ -509,12 +361,12 @@ vhu_net_hdr_from_mbuf(struct rte_mbuf *m, uint64_t guest_features, struct vhu_ne
 		      struct iovs_err *err)
 {
 	uint64_t ol = m->ol_flags;
-	struct l3_view v;
+	struct iovs_l3_view v;
 	int rc;
 
 	memset(h, 0, sizeof(*h));
 	if (ol & TX_WORK_MASK) {
-		rc = l3_from_meta(m, &v);
+		rc = iovs_l3_from_meta(m, &v);
 		if (rc != 0)
 			return iovs_errf(err, rc, "offload metadata does not match the packet");
 		if (ol & TX_SEG_MASK)

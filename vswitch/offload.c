@@ -19,6 +19,7 @@
 #include <rte_udp.h>
 
 #include "iovs_pkt.h"
+#include "iovs_pkt_l3.h"
 #include "offload.h"
 
 #define TX_OWN_MASK                                                                                \
@@ -29,16 +30,12 @@
 	 RTE_MBUF_F_TX_UDP_SEG)
 #define TX_SEG_MASK (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG)
 
-#define TCP_CSUM_OFF  offsetof(struct rte_tcp_hdr, cksum)
-#define UDP_CSUM_OFF  offsetof(struct rte_udp_hdr, dgram_cksum)
 #define TCP_SEQ_OFF   offsetof(struct rte_tcp_hdr, sent_seq)
 #define TCP_FLAGS_OFF offsetof(struct rte_tcp_hdr, tcp_flags)
 #define IP4_LEN_OFF   offsetof(struct rte_ipv4_hdr, total_length)
 #define IP4_ID_OFF    offsetof(struct rte_ipv4_hdr, packet_id)
 #define IP4_CSUM_OFF  offsetof(struct rte_ipv4_hdr, hdr_checksum)
 #define IP6_PLEN_OFF  offsetof(struct rte_ipv6_hdr, payload_len)
-#define IP4_HLEN_MIN  sizeof(struct rte_ipv4_hdr)
-#define IP4_HLEN_MAX  60
 #define IP6_HLEN      sizeof(struct rte_ipv6_hdr)
 #define UDP_HLEN      sizeof(struct rte_udp_hdr)
 
@@ -87,151 +84,7 @@ vsw_offload_ctx_fini(struct vsw_offload_ctx *ctx)
 		memset(ctx, 0, sizeof(*ctx));
 }
 
-/* ---- packet bytes and checksums: common/iovs_pkt.h ---- */
-
-/* The IP header an mbuf's metadata points at (a copy of its fixed part). */
-struct l3_view {
-	bool v4;
-	uint8_t proto;	 /* IPPROTO_TCP / IPPROTO_UDP per the L4 flags, else 0 */
-	uint32_t l3_off; /* = l2_len */
-	uint32_t l4_off; /* = l2_len + l3_len */
-	uint32_t ip_end; /* end of the IP datagram per its length field */
-	union {
-		struct rte_ipv4_hdr v4;
-		struct rte_ipv6_hdr v6;
-	} ip;
-};
-
-/* Reads the IP header that m's TX metadata locates and checks it against the
- * data: the ethertype just before it, the version, the header length, the
- * protocol, and the datagram inside the frame. -EINVAL when they disagree. */
-static int
-l3_from_meta(const struct rte_mbuf *m, struct l3_view *v)
-{
-	uint64_t ol = m->ol_flags;
-	uint32_t l2 = m->l2_len, l3 = m->l3_len;
-	uint8_t et[2];
-	size_t fixed;
-
-	v->v4 = (ol & RTE_MBUF_F_TX_IPV4) != 0;
-	if (v->v4 == ((ol & RTE_MBUF_F_TX_IPV6) != 0))
-		return -EINVAL;
-	fixed = v->v4 ? IP4_HLEN_MIN : IP6_HLEN;
-	if (l2 < RTE_ETHER_HDR_LEN || l3 < fixed || l2 + l3 > rte_pktmbuf_pkt_len(m))
-		return -EINVAL;
-	if (!iovs_pkt_read(m, l2 - 2, sizeof(et), et) ||
-	    (et[0] << 8 | et[1]) != (v->v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
-		return -EINVAL;
-	if (!iovs_pkt_read(m, l2, (uint32_t)fixed, &v->ip))
-		return -EINVAL;
-	v->l3_off = l2;
-	v->l4_off = l2 + l3;
-	switch (ol & RTE_MBUF_F_TX_L4_MASK) {
-	case RTE_MBUF_F_TX_TCP_CKSUM:
-		v->proto = IPPROTO_TCP;
-		break;
-	case RTE_MBUF_F_TX_UDP_CKSUM:
-		v->proto = IPPROTO_UDP;
-		break;
-	default:
-		v->proto = (ol & RTE_MBUF_F_TX_TCP_SEG)	  ? IPPROTO_TCP
-			   : (ol & RTE_MBUF_F_TX_UDP_SEG) ? IPPROTO_UDP
-							  : 0;
-	}
-	if (v->v4) {
-		if ((v->ip.v4.version_ihl >> 4) != 4 || rte_ipv4_hdr_len(&v->ip.v4) != l3)
-			return -EINVAL;
-		if (v->proto != 0 && v->ip.v4.next_proto_id != v->proto)
-			return -EINVAL;
-		v->ip_end = l2 + rte_be_to_cpu_16(v->ip.v4.total_length);
-	} else {
-		if ((rte_be_to_cpu_32(v->ip.v6.vtc_flow) >> 28) != 6)
-			return -EINVAL;
-		if (v->proto != 0 && l3 == IP6_HLEN && v->ip.v6.proto != v->proto)
-			return -EINVAL;
-		v->ip_end = l2 + (uint32_t)IP6_HLEN + rte_be_to_cpu_16(v->ip.v6.payload_len);
-	}
-	if (v->ip_end < v->l4_off || v->ip_end > rte_pktmbuf_pkt_len(m))
-		return -EINVAL;
-	return 0;
-}
-
-/* The pseudo-header sum (RFC 793 §3.1, RFC 768, RFC 8200 §8.1), folded, not
- * complemented, for an L4 length of 'l4_len'. */
-static uint16_t
-phdr_sum(const struct l3_view *v, uint32_t l4_len)
-{
-	uint8_t b[40] = {0};
-
-	if (v->v4) {
-		memcpy(b, &v->ip.v4.src_addr, 8);
-		b[9] = v->proto;
-		b[10] = (uint8_t)(l4_len >> 8);
-		b[11] = (uint8_t)l4_len;
-		return rte_raw_cksum(b, 12);
-	}
-	memcpy(b, v->ip.v6.src_addr, 32);
-	b[32] = (uint8_t)(l4_len >> 24);
-	b[33] = (uint8_t)(l4_len >> 16);
-	b[34] = (uint8_t)(l4_len >> 8);
-	b[35] = (uint8_t)l4_len;
-	b[39] = v->proto;
-	return rte_raw_cksum(b, sizeof(b));
-}
-
-static uint32_t
-l4_csum_off(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF;
-}
-
-/* Computes the complete TCP/UDP checksum of the datagram [l4_off, ip_end) and
- * stores it (whatever the field held before). */
-static int
-l4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
-{
-	uint32_t len = v->ip_end - v->l4_off;
-	uint32_t field = v->l4_off + l4_csum_off(v->proto);
-	uint16_t sum, c;
-	int rc;
-
-	if (v->proto == 0 || field + 2 > v->ip_end)
-		return -EINVAL;
-	rc = iovs_pkt_write16(m, field, 0);
-	if (rc != 0)
-		return rc;
-	if (iovs_pkt_sum(m, v->l4_off, len, &sum) != 0)
-		return -EINVAL;
-	c = (uint16_t)~iovs_csum_fold((uint32_t)sum + phdr_sum(v, len));
-	if (c == 0 && v->proto == IPPROTO_UDP)
-		c = 0xffff; /* RFC 768: 0 would mean "no checksum" */
-	return iovs_pkt_write16(m, field, c);
-}
-
-/* Writes the pseudo-header sum over 'l4_len' into the L4 checksum field. */
-static int
-l4_phdr_store(struct rte_mbuf *m, const struct l3_view *v, uint32_t l4_len)
-{
-	uint32_t field = v->l4_off + l4_csum_off(v->proto);
-
-	if (v->proto == 0 || field + 2 > v->ip_end)
-		return -EINVAL;
-	return iovs_pkt_write16(m, field, phdr_sum(v, l4_len));
-}
-
-static int
-ipv4_csum_sw(struct rte_mbuf *m, const struct l3_view *v)
-{
-	uint32_t hlen = v->l4_off - v->l3_off;
-	uint8_t buf[IP4_HLEN_MAX];
-
-	if (!v->v4 || hlen < IP4_HLEN_MIN || hlen > IP4_HLEN_MAX ||
-	    !iovs_pkt_read(m, v->l3_off, hlen, buf))
-		return -EINVAL;
-	buf[IP4_CSUM_OFF] = 0;
-	buf[IP4_CSUM_OFF + 1] = 0;
-	return iovs_pkt_write16(m, v->l3_off + IP4_CSUM_OFF, (uint16_t)~rte_raw_cksum(buf, hlen));
-}
+/* ---- packet bytes and checksums: common/iovs_pkt.h, common/iovs_pkt_l3.h ---- */
 
 /* ---- checksums ---- */
 
@@ -243,21 +96,21 @@ finish_csum(struct rte_mbuf *m, uint32_t caps)
 {
 	uint64_t ol = m->ol_flags;
 	uint64_t l4 = ol & RTE_MBUF_F_TX_L4_MASK;
-	struct l3_view v;
+	struct iovs_l3_view v;
 	int rc;
 
 	if (!(ol & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK))) {
 		m->ol_flags &= ~TX_OWN_MASK;
 		return 0;
 	}
-	rc = l3_from_meta(m, &v);
+	rc = iovs_l3_from_meta(m, &v);
 	if (rc != 0)
 		return rc;
 	if (ol & RTE_MBUF_F_TX_IP_CKSUM) {
 		if (caps & VSW_OFFLOAD_IPV4_CKSUM) {
 			rc = v.v4 ? iovs_pkt_write16(m, v.l3_off + IP4_CSUM_OFF, 0) : -EINVAL;
 		} else {
-			rc = ipv4_csum_sw(m, &v);
+			rc = iovs_l3_ipv4_csum_sw(m, &v);
 			ol &= ~RTE_MBUF_F_TX_IP_CKSUM;
 		}
 		if (rc != 0)
@@ -273,11 +126,11 @@ finish_csum(struct rte_mbuf *m, uint32_t caps)
 		else
 			return -EINVAL; /* SCTP is not part of the contract */
 		if (!(caps & cap)) {
-			rc = l4_csum_sw(m, &v);
+			rc = iovs_l3_l4_csum_sw(m, &v);
 			if (rc != 0)
 				return rc;
 			ol &= ~RTE_MBUF_F_TX_L4_MASK;
-		} else if (v.l4_off + l4_csum_off(v.proto) + 2 > v.ip_end) {
+		} else if (v.l4_off + iovs_l3_l4_csum_off(v.proto) + 2 > v.ip_end) {
 			return -EINVAL;
 		}
 	}
@@ -336,7 +189,7 @@ append(struct rte_mbuf *head, struct rte_mbuf **tail, struct rte_mempool *mp,
 /* The header fields of segment 'idx' of 'n' that segmentation changes: IP
  * length and id, TCP sequence number, and PSH/FIN (last segment only). */
 static int
-patch_tcp_seg(struct rte_mbuf *s, const struct l3_view *v, uint32_t hdrs, uint32_t len,
+patch_tcp_seg(struct rte_mbuf *s, const struct iovs_l3_view *v, uint32_t hdrs, uint32_t len,
 	      uint32_t seq, uint8_t flags, uint16_t id, bool last)
 {
 	rte_be32_t seq_be = rte_cpu_to_be_32(seq);
@@ -366,7 +219,7 @@ patch_tcp_seg(struct rte_mbuf *s, const struct l3_view *v, uint32_t hdrs, uint32
  * MSS fit its data room), for IPv6 (which rte_gso lacks), outputs without
  * multi-segment support, and headers split across segments. */
 static int
-seg_copy(struct rte_mbuf *m, struct rte_mempool *mp, const struct l3_view *v, uint32_t hdrs,
+seg_copy(struct rte_mbuf *m, struct rte_mempool *mp, const struct iovs_l3_view *v, uint32_t hdrs,
 	 uint32_t mss, uint32_t n, struct rte_mbuf **out)
 {
 	uint32_t payload = rte_pktmbuf_pkt_len(m) - hdrs, seq, i;
@@ -441,13 +294,13 @@ seg_gso(struct rte_mbuf *m, struct vsw_offload_ctx *ctx, uint32_t seg_size, stru
 static int
 finish_segment(struct rte_mbuf *s, uint32_t caps, bool tcp, uint32_t idx)
 {
-	struct l3_view v;
+	struct iovs_l3_view v;
 	int rc;
 
 	s->tso_segsz = 0;
 	if (s->ol_flags & RTE_MBUF_F_TX_IPV4)
 		s->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
-	rc = l3_from_meta(s, &v);
+	rc = iovs_l3_from_meta(s, &v);
 	if (rc != 0)
 		return rc;
 	if (tcp) {
@@ -462,7 +315,7 @@ finish_segment(struct rte_mbuf *s, uint32_t caps, bool tcp, uint32_t idx)
 			if (rc != 0)
 				return rc;
 		}
-		rc = l4_phdr_store(s, &v, v.ip_end - v.l4_off);
+		rc = iovs_l3_phdr_store(s, &v, v.ip_end - v.l4_off);
 		if (rc != 0)
 			return rc;
 	}
@@ -471,14 +324,14 @@ finish_segment(struct rte_mbuf *s, uint32_t caps, bool tcp, uint32_t idx)
 
 /* A TSO/UFO packet that fits in one segment: a plain checksum request. */
 static int
-unsegment(struct rte_mbuf *m, const struct l3_view *v, uint32_t caps)
+unsegment(struct rte_mbuf *m, const struct iovs_l3_view *v, uint32_t caps)
 {
 	int rc;
 
 	m->ol_flags &= ~TX_SEG_MASK;
 	m->tso_segsz = 0;
 	if (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) {
-		rc = l4_phdr_store(m, v, v->ip_end - v->l4_off);
+		rc = iovs_l3_phdr_store(m, v, v->ip_end - v->l4_off);
 		if (rc != 0)
 			return rc;
 	}
@@ -489,8 +342,9 @@ unsegment(struct rte_mbuf *m, const struct l3_view *v, uint32_t caps)
  * rte_gso where it can (TCP/IPv4 with multi-segment output and headers in the
  * first segment; UFO), our copying segmenter for the rest of TSO. */
 static int
-segment(struct rte_mbuf *m, uint32_t caps, struct vsw_offload_ctx *ctx, const struct l3_view *v,
-	uint32_t hdrs, uint32_t unit, uint32_t n, struct rte_mbuf **out, uint16_t max_out)
+segment(struct rte_mbuf *m, uint32_t caps, struct vsw_offload_ctx *ctx,
+	const struct iovs_l3_view *v, uint32_t hdrs, uint32_t unit, uint32_t n,
+	struct rte_mbuf **out, uint16_t max_out)
 {
 	int rc;
 
@@ -506,7 +360,7 @@ segment(struct rte_mbuf *m, uint32_t caps, struct vsw_offload_ctx *ctx, const st
 		return -EINVAL;
 	/* Fragments cannot carry the datagram's checksum: compute it first. */
 	if (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) {
-		rc = l4_csum_sw(m, v);
+		rc = iovs_l3_l4_csum_sw(m, v);
 		if (rc != 0)
 			return rc;
 		m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
@@ -522,14 +376,14 @@ resolve_seg(struct rte_mbuf *m, uint32_t caps, struct vsw_offload_ctx *ctx, stru
 	bool tcp = (ol & RTE_MBUF_F_TX_TCP_SEG) != 0;
 	uint32_t len = rte_pktmbuf_pkt_len(m), hdrs, unit, n, i;
 	uint8_t tcp_flags = 0;
-	struct l3_view v;
+	struct iovs_l3_view v;
 	int rc;
 
 	if ((ol & TX_SEG_MASK) == TX_SEG_MASK || m->tso_segsz == 0)
 		return -EINVAL;
 	if (tcp && (ol & RTE_MBUF_F_TX_L4_MASK) != RTE_MBUF_F_TX_TCP_CKSUM)
 		return -EINVAL;
-	rc = l3_from_meta(m, &v);
+	rc = iovs_l3_from_meta(m, &v);
 	if (rc != 0)
 		return rc;
 	hdrs = v.l4_off + (tcp ? m->l4_len : 0);
