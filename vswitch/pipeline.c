@@ -818,22 +818,33 @@ group_build(struct vsw_pl *pl, const struct vsw_pl_group_mod *gm, struct vsw_pl_
 	return VSW_ACT_OK;
 }
 
+/* Deletes group (or meter) 'id' and the flows that use it, in the open
+ * transaction. A missing id is not an error (OF 1.3 §6.5). */
+static enum vsw_act_err
+obj_delete(struct vsw_pl *pl, bool group, uint32_t id, vsw_pl_removed_fn fn, void *arg)
+{
+	struct idmap *m;
+	void *obj = writer_find(pl, group, id);
+
+	if (obj == NULL)
+		return VSW_ACT_OK;
+	m = group ? map_writable(pl, &pl->groups, &pl->groups_next, 0)
+		  : map_writable(pl, &pl->meters, &pl->meters_next, 0);
+	if (m == NULL || undo_reserve(pl, 1) != 0)
+		return VSW_ACT_E_NOMEM;
+	if (remove_where(pl, group ? uses_group : uses_meter, id,
+			 group ? VSW_PL_RM_GROUP_DELETE : VSW_PL_RM_METER_DELETE, fn,
+			 arg) != VSW_ACT_OK)
+		return VSW_ACT_E_NOMEM;
+	map_erase(m, id);
+	undo_push(pl, UNDO_DEL_OBJ, obj);
+	return VSW_ACT_OK;
+}
+
 static enum vsw_act_err
 group_delete(struct vsw_pl *pl, uint32_t id, vsw_pl_removed_fn fn, void *arg)
 {
-	struct idmap *m;
-	void *g = writer_find(pl, true, id);
-
-	if (g == NULL)
-		return VSW_ACT_OK; /* OF 1.3 §6.5: not an error */
-	m = map_writable(pl, &pl->groups, &pl->groups_next, 0);
-	if (m == NULL || undo_reserve(pl, 1) != 0)
-		return VSW_ACT_E_NOMEM;
-	if (remove_where(pl, uses_group, id, VSW_PL_RM_GROUP_DELETE, fn, arg) != VSW_ACT_OK)
-		return VSW_ACT_E_NOMEM;
-	map_erase(m, id);
-	undo_push(pl, UNDO_DEL_OBJ, g);
-	return VSW_ACT_OK;
+	return obj_delete(pl, true, id, fn, arg);
 }
 
 enum vsw_act_err
@@ -929,19 +940,7 @@ meter_build(struct vsw_pl *pl, const struct vsw_pl_meter_mod *mm, struct vsw_pl_
 static enum vsw_act_err
 meter_delete(struct vsw_pl *pl, uint32_t id, vsw_pl_removed_fn fn, void *arg)
 {
-	struct idmap *m;
-	void *mt = writer_find(pl, false, id);
-
-	if (mt == NULL)
-		return VSW_ACT_OK;
-	m = map_writable(pl, &pl->meters, &pl->meters_next, 0);
-	if (m == NULL || undo_reserve(pl, 1) != 0)
-		return VSW_ACT_E_NOMEM;
-	if (remove_where(pl, uses_meter, id, VSW_PL_RM_METER_DELETE, fn, arg) != VSW_ACT_OK)
-		return VSW_ACT_E_NOMEM;
-	map_erase(m, id);
-	undo_push(pl, UNDO_DEL_OBJ, mt);
-	return VSW_ACT_OK;
+	return obj_delete(pl, false, id, fn, arg);
 }
 
 enum vsw_act_err
