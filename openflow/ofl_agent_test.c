@@ -280,7 +280,8 @@ test_ports_tables(void **state)
 	close(fd);
 }
 
-/* Not implemented yet: the right error, and the connection is still usable. */
+/* A switch without flow tables (the fake one has no pipeline op): requests that
+ * need them get the right error, and the connection is still usable. */
 static void
 test_unimplemented(void **state)
 {
