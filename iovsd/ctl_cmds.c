@@ -626,6 +626,27 @@ struct conn_walk {
 	json_t *conns;
 };
 
+/* A latency histogram in microseconds: count, mean and quantiles (each the
+ * upper bound of its bucket, iovs_hist.h), and the non-empty buckets as
+ * [upper bound in us, count] (cumulative since start: take differences). */
+static json_t *
+hist_json(const struct iovs_hist *h, uint64_t unsampled)
+{
+	json_t *buckets = json_array();
+
+	for (unsigned i = 0; i < IOVS_HIST_BUCKETS; i++)
+		if (h->bucket[i] != 0)
+			json_array_append_new(buckets, json_pack("[f, I]", iovs_hist_upper(i) / 1e3,
+								 (json_int_t)h->bucket[i]));
+	return json_pack("{s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:o}", "count", (json_int_t)h->count,
+			 "unsampled", (json_int_t)unsampled, "mean_us",
+			 h->count ? (double)h->sum_ns / (double)h->count / 1e3 : 0.0, "p50_us",
+			 iovs_hist_quantile(h, 0.5) / 1e3, "p99_us",
+			 iovs_hist_quantile(h, 0.99) / 1e3, "p999_us",
+			 iovs_hist_quantile(h, 0.999) / 1e3, "max_us", h->max_ns / 1e3, "buckets",
+			 buckets);
+}
+
 static void
 of_dp_visit(const struct ofl_dp_info *di, void *arg)
 {
@@ -637,6 +658,8 @@ of_dp_visit(const struct ofl_dp_info *di, void *arg)
 			  di->listen[0] ? di->listen : "none", "fail_mode",
 			  di->fail_mode == OFL_FAIL_STANDALONE ? "standalone" : "secure",
 			  "listen_error", di->listen_error);
+	json_object_set_new(w->dp, "flow_install",
+			    hist_json(&di->flow_install, di->flow_install_unsampled));
 }
 
 static void

@@ -543,6 +543,18 @@ dp_timers(struct ofl_agent *a, struct dp *dp, uint64_t now)
 
 /* ---- the loop ---- */
 
+/* Takes the flow-install samples now due; true while a barrier or a sample
+ * still waits for the PMDs. */
+static bool
+dp_waits_for_pmds(struct dp *dp)
+{
+	bool waits = ofl_tables_install_poll(dp);
+
+	for (unsigned i = 0; i < dp->n_peers && !waits; i++)
+		waits = dp->peers[i]->paused;
+	return waits;
+}
+
 static void
 graveyard_empty(struct ofl_agent *a)
 {
@@ -563,13 +575,23 @@ void
 ofl_agent_run_once(struct ofl_agent *a, int timeout_ms)
 {
 	struct epoll_event evs[32];
+	bool waiting;
 	uint64_t now;
 	int n, i;
 
 	pthread_mutex_lock(&a->mu);
 	graveyard_empty(a);
 	pthread_mutex_unlock(&a->mu);
-	n = epoll_wait(a->epfd, evs, 32, timeout_ms);
+	if (a->wait_us > 0 && (timeout_ms < 0 || (uint64_t)timeout_ms * 1000u > a->wait_us)) {
+		/* Something waits for the PMDs, which see a change within a few
+		 * microseconds: look again soon, backing off while it lasts. */
+		struct timespec ts = {.tv_nsec = (long)a->wait_us * 1000};
+
+		n = epoll_pwait2(a->epfd, evs, 32, &ts, NULL);
+		a->wait_us = a->wait_us * 2 < WAIT_MAX_US ? a->wait_us * 2 : WAIT_MAX_US;
+	} else {
+		n = epoll_wait(a->epfd, evs, 32, timeout_ms);
+	}
 	pthread_mutex_lock(&a->mu);
 	for (i = 0; i < n; i++) {
 		struct ev *ev = evs[i].data.ptr;
@@ -602,6 +624,14 @@ ofl_agent_run_once(struct ofl_agent *a, int timeout_ms)
 	for (i = 0; i < MAX_DPS; i++)
 		if (a->dps[i] != NULL)
 			ofl_tables_run(a->dps[i], now);
+	waiting = false;
+	for (i = 0; i < MAX_DPS; i++)
+		if (a->dps[i] != NULL)
+			waiting |= dp_waits_for_pmds(a->dps[i]);
+	if (!waiting)
+		a->wait_us = 0;
+	else if (a->wait_us == 0)
+		a->wait_us = WAIT_MIN_US;
 	pthread_mutex_unlock(&a->mu);
 }
 
@@ -848,6 +878,8 @@ ofl_agent_dp_show(struct ofl_agent *a, const char *name,
 	di.datapath_id = ofl_dp_dpid(dp);
 	di.fail_mode = dp->conf.fail_mode;
 	di.n_conns = dp->n_peers;
+	di.flow_install = dp->install;
+	di.flow_install_unsampled = dp->install_unsampled;
 	dp_cb(&di, arg);
 	for (i = 0; i < dp->n_remotes; i++) {
 		const struct remote *r = dp->remotes[i];

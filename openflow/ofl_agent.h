@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "iovs_err.h"
+#include "iovs_hist.h"
 #include "ofl_conn.h"
 #include "ofl_msg.h"
 
@@ -164,6 +165,13 @@ struct ofl_dp_info {
 	uint64_t datapath_id;
 	enum ofl_fail_mode fail_mode;
 	unsigned n_conns;
+	/* Flow-install latency: from the arrival of a FLOW_MOD, GROUP_MOD,
+	 * METER_MOD or BUNDLE commit (the socket read that completed it) until
+	 * the agent sees that every PMD has passed a quiescent state after its
+	 * commit (pipeline.h: vsw_pl_synced), checked at least every
+	 * WAIT_MAX_US while one waits: an upper bound by that much. Since start. */
+	struct iovs_hist flow_install;
+	uint64_t flow_install_unsampled; /* more than INSTALL_PEND waited at once */
 };
 /* Calls 'dp_cb' once and 'conn_cb' per connection, with the mutex held.
  * Returns -ENOENT when there is no such datapath. */

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "iovs_hist.h"
 #include "ofl_agent.h"
 
 #define MAX_DPS		   16
@@ -14,6 +15,11 @@
 #define MP_BUF_SIZE	   (256u * 1024)
 #define TICK_MS		   100
 #define CONNECT_TIMEOUT_MS 5000u
+/* While a barrier or a flow-install sample waits for the PMDs, the loop looks
+ * again after WAIT_MIN_US, doubling to WAIT_MAX_US (ofl_agent.c). */
+#define WAIT_MIN_US  20u
+#define WAIT_MAX_US  1000u
+#define INSTALL_PEND 1024 /* commits awaiting their flow-install sample */
 
 enum ev_kind { EV_WAKE, EV_LISTEN, EV_PEER, EV_REMOTE };
 
@@ -78,6 +84,14 @@ struct dp {
 	bool has_token;
 	uint64_t token; /* of the last commit (BARRIER) */
 	uint64_t next_expire_ms;
+	/* Flow-install latency (ofl_tables.c): commits in token order, each with
+	 * the arrival of the message that made it, until every PMD has seen it. */
+	struct {
+		uint64_t token, rx_ns;
+	} pend[INSTALL_PEND];
+	unsigned pend_head, pend_n;
+	uint64_t install_unsampled; /* commits not sampled: the queue was full */
+	struct iovs_hist install;
 };
 
 struct ofl_agent {
@@ -92,6 +106,7 @@ struct ofl_agent {
 	struct ev wake_ev;
 	struct dp *dps[MAX_DPS];
 	struct ev *graveyard;
+	uint32_t wait_us;   /* the next short wait; 0: nothing waits for the PMDs */
 	struct ofl_msg *tx; /* reply scratch */
 	uint8_t *mpbuf;
 	struct ofl_port *ports;
@@ -132,6 +147,9 @@ bool ofl_tables_visible(struct dp *dp, uint64_t seq);
 /* Once per loop iteration: the default flow, deferred frees, expiry
  * (FLOW_REMOVED), packet-ins. */
 void ofl_tables_run(struct dp *dp, uint64_t now_ms);
+/* Takes the flow-install samples of the commits every PMD now sees. True
+ * while some remain (the loop then looks again soon). */
+bool ofl_tables_install_poll(struct dp *dp);
 void ofl_bundle_free(struct peer *pe);
 void ofl_tables_scratch_free(struct ofl_agent *a);
 

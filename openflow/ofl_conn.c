@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "iovs_log.h"
+#include "iovs_time.h"
 #include "ofl_wire.h"
 
 #define RBUF_SIZE     (2u * 65536u) /* one whole message and the next one's start */
@@ -489,6 +490,7 @@ ofl_conn_recv(struct ofl_conn *c, uint64_t now_ms, ofl_conn_msg_fn fn, void *arg
 			return ofl_conn_fail(c, -ECONNRESET, "closed by the peer");
 		c->rlen += (size_t)n;
 		c->last_rx_ms = now_ms;
+		c->last_rx_ns = iovs_now_ns();
 		c->probe_sent = false;
 		budget = budget > (size_t)n ? budget - (size_t)n : 0;
 		rc = drain(c, fn, arg);

@@ -89,6 +89,7 @@ struct ofl_conn {
 	struct ofl_conn_stats stats;
 	char last_error[OFL_CONN_ERR_MAX]; /* last problem seen, "" if none */
 	uint64_t last_rx_ms;
+	uint64_t last_rx_ns; /* CLOCK_MONOTONIC of the last read: a message's arrival */
 	bool probe_sent;
 	uint32_t next_xid;
 	/* Input: at most one message and a partial one. */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "iovs_log.h"
+#include "iovs_time.h"
 #include "ofl_agent_priv.h"
 #include "ofl_wire.h"
 #include "ofl_xlate.h"
@@ -52,15 +53,6 @@ struct ofl_bundle_st {
 	size_t n, cap, bytes;
 	struct ofl_bundle_msg **msgs;
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static struct ofl_tables_scratch *
 scratch(struct ofl_agent *a)
@@ -148,16 +140,56 @@ txn_begin(struct dp *dp, struct vsw_pl *pl)
 		return -ENOMEM;
 	ts->n_rm = 0;
 	ts->rm_failed = false;
-	return vsw_pl_begin(pl, mono_ns());
+	return vsw_pl_begin(pl, iovs_now_ns());
+}
+
+/* Queues the commit's flow-install sample: from 'rx_ns' (the arrival of the
+ * message that made it; 0: not from a controller, no sample) until every PMD
+ * has seen it (ofl_tables_install_poll). */
+static void
+install_pend(struct dp *dp, uint64_t token, uint64_t rx_ns)
+{
+	unsigned tail;
+
+	if (rx_ns == 0)
+		return;
+	if (dp->pend_n == INSTALL_PEND) {
+		dp->install_unsampled++;
+		return;
+	}
+	tail = (dp->pend_head + dp->pend_n++) % INSTALL_PEND;
+	dp->pend[tail].token = token;
+	dp->pend[tail].rx_ns = rx_ns;
+}
+
+bool
+ofl_tables_install_poll(struct dp *dp)
+{
+	struct vsw_pl *pl = ofl_dp_pipeline(dp);
+
+	while (dp->pend_n > 0) {
+		unsigned h = dp->pend_head;
+		uint64_t now;
+
+		/* Tokens grow: once one is seen, all before it are. */
+		if (pl != NULL && !vsw_pl_synced(pl, dp->pend[h].token))
+			return true;
+		now = iovs_now_ns();
+		iovs_hist_add(&dp->install, now > dp->pend[h].rx_ns ? now - dp->pend[h].rx_ns : 0);
+		dp->pend_head = (h + 1) % INSTALL_PEND;
+		dp->pend_n--;
+	}
+	return false;
 }
 
 static void
-txn_commit(struct dp *dp, struct vsw_pl *pl)
+txn_commit(struct dp *dp, struct vsw_pl *pl, uint64_t rx_ns)
 {
 	struct ofl_tables_scratch *ts = dp->a->ts;
 
 	dp->token = vsw_pl_commit(pl);
 	dp->has_token = true;
+	install_pend(dp, dp->token, rx_ns);
 	if (ts->rm_failed)
 		LOG_WARN("%s: out of memory: some FLOW_REMOVED not sent", dp->conf.name);
 	for (size_t i = 0; i < ts->n_rm; i++)
@@ -275,7 +307,7 @@ txn_one(struct peer *pe, const struct ofl_msg *m)
 		txn_abort(dp, pl);
 		return rc;
 	}
-	txn_commit(dp, pl);
+	txn_commit(dp, pl, pe->c->last_rx_ns);
 	return 0;
 }
 
@@ -446,7 +478,7 @@ install_default_flow(struct dp *dp, struct vsw_pl *pl)
 		int rc = apply_flow_mod(dp, pl, &m->flow_mod);
 
 		if (rc == 0)
-			txn_commit(dp, pl);
+			txn_commit(dp, pl, 0);
 		else {
 			txn_abort(dp, pl);
 			LOG_ERR("%s: the default NORMAL flow was refused: %s", dp->conf.name,
@@ -474,7 +506,7 @@ ofl_tables_run(struct dp *dp, uint64_t now_ms)
 		dp->next_expire_ms = now_ms + EXPIRE_EVERY_MS;
 		ts->n_rm = 0;
 		ts->rm_failed = false;
-		if (vsw_pl_expire(pl, mono_ns(), removed_cb, ts) > 0)
+		if (vsw_pl_expire(pl, iovs_now_ns(), removed_cb, ts) > 0)
 			for (size_t i = 0; i < ts->n_rm; i++)
 				send_removed(dp, &ts->rm[i]);
 		ts->n_rm = 0;
@@ -547,7 +579,7 @@ bundle_commit(struct peer *pe, struct ofl_bundle_st *b)
 			return -OFL_E_BFC_MSG_FAILED;
 		}
 	}
-	txn_commit(dp, pl);
+	txn_commit(dp, pl, pe->c->last_rx_ns);
 	return 0;
 }
 

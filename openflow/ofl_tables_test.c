@@ -664,6 +664,31 @@ test_packet_in_out(void **state)
 	close(fd);
 }
 
+static void
+dp_info_copy(const struct ofl_dp_info *di, void *arg)
+{
+	*(struct ofl_dp_info *)arg = *di;
+}
+
+static void
+conn_info_skip(const struct ofl_conn_info *ci, void *arg)
+{
+	(void)ci;
+	(void)arg;
+}
+
+/* The flow-install histogram's sample count (and largest sample). */
+static uint64_t
+install_samples(struct fx *f, uint64_t *max_ns)
+{
+	static struct ofl_dp_info di;
+
+	assert_int_equal(ofl_agent_dp_show(f->a, "br0", dp_info_copy, conn_info_skip, &di), 0);
+	if (max_ns != NULL)
+		*max_ns = di.flow_install.max_ns;
+	return di.flow_install.count;
+}
+
 /* BARRIER (§6.2, P7): not answered while a PMD has not passed a quiescent
  * state since the FLOW_MOD's commit, and what follows it waits too; answered
  * once it has. The agent never blocks meanwhile (run_once keeps returning). */
@@ -672,6 +697,7 @@ test_barrier_waits_for_pmds(void **state)
 {
 	struct fx *f = *state;
 	struct pollfd pf;
+	uint64_t max_ns;
 	int fd = client(f);
 
 	barrier(f, fd, 1); /* no commit yet: at once */
@@ -689,6 +715,7 @@ test_barrier_waits_for_pmds(void **state)
 		assert_int_equal(poll(&pf, 1, 10), 0);
 	}
 	assert_int_equal(vsw_pl_n_flows(f->sw.pl), 1); /* applied, not yet seen by all */
+	assert_int_equal(install_samples(f, NULL), 0); /* still waiting for the PMD */
 	rte_rcu_qsbr_quiescent(f->qs, 0);
 	next_msg(f, fd);
 	assert_int_equal(f->m->h.type, OFPT_BARRIER_REPLY);
@@ -696,6 +723,10 @@ test_barrier_waits_for_pmds(void **state)
 	next_msg(f, fd);
 	assert_int_equal(f->m->h.type, OFPT_ECHO_REPLY); /* held behind the barrier */
 	assert_int_equal(f->m->h.xid, 4);
+	/* One flow-install sample, measured until the PMD saw the change: at
+	 * least the 300 ms the test held it back. */
+	assert_int_equal(install_samples(f, &max_ns), 1);
+	assert_true(max_ns >= 300u * 1000 * 1000);
 	close(fd);
 }
 
