@@ -280,6 +280,7 @@ iovsd_of_apply(struct iovsd *d, const char *bridge, const struct iovsd_of_conf *
 				snprintf(s->error, sizeof(s->error), "%s", iovs_err_str(err, rc));
 			return rc;
 		}
+		vsw_of_packet_in_wake(s->of, ofl_agent_wake_fd(d->ofl));
 	}
 	rc = ofl_agent_dp_set(d->ofl, &of->dp, &ofsw_ops, s, err);
 	if (rc != 0) {

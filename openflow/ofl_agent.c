@@ -856,6 +856,12 @@ ofl_agent_dp_del(struct ofl_agent *a, const char *name)
 static const char *const remote_states[] = {"backoff", "connecting", "connected"};
 
 int
+ofl_agent_wake_fd(const struct ofl_agent *a)
+{
+	return a->wake_fd;
+}
+
+int
 ofl_agent_dp_show(struct ofl_agent *a, const char *name,
 		  void (*dp_cb)(const struct ofl_dp_info *, void *),
 		  void (*conn_cb)(const struct ofl_conn_info *, void *), void *arg)

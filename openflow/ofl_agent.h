@@ -137,6 +137,10 @@ int ofl_agent_start(struct ofl_agent *a, struct iovs_err *err);
  * for events, handles them and the timers. */
 void ofl_agent_run_once(struct ofl_agent *a, int timeout_ms);
 
+/* The agent's wake-up eventfd: writing 1 to it makes the loop run at once
+ * (the data plane writes it when it queues a packet-in: vsw_of.h). */
+int ofl_agent_wake_fd(const struct ofl_agent *a);
+
 /* Adds a datapath, or replaces the configuration of the one with that name
  * (its connections are kept when the listener and controllers stay the same).
  * Binds the listener before returning: -EADDRINUSE and friends come back here.

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_malloc.h>
 
@@ -83,6 +84,7 @@ of_create(struct vsw *sw, struct vsw_bridge *br, struct vsw_of **out, struct iov
 	of->sw = sw;
 	of->bridge_idx = br->idx;
 	of->n_pmds = pc.n_pmds;
+	of->pin_wake_fd = -1;
 	rc = vsw_pl_create(&pc, &of->pl);
 	if (rc != 0)
 		goto err;
@@ -222,6 +224,31 @@ vsw_of_packet_out(struct vsw_of *of, uint32_t in_port, const uint8_t *frame, siz
 	return 0;
 }
 
+void
+vsw_of_packet_in_wake(struct vsw_of *of, int fd)
+{
+	__atomic_store_n(&of->pin_wake_fd, fd, __ATOMIC_RELEASE);
+}
+
+/* The ring is empty: arm the wake-up (vsw_of_packet_in_wake). A PMD that
+ * queued between our last dequeue and the arming saw it disarmed: we look
+ * at the ring after arming (a full fence on both sides, pmd_openflow.c) and,
+ * if something is there and no PMD took the arming, wake ourselves. */
+static void
+pin_arm(struct vsw_of *of)
+{
+	int fd = __atomic_load_n(&of->pin_wake_fd, __ATOMIC_ACQUIRE);
+	uint64_t one = 1;
+
+	if (fd < 0)
+		return;
+	__atomic_store_n(&of->pin_armed, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!rte_ring_empty(of->pin) && __atomic_exchange_n(&of->pin_armed, 0, __ATOMIC_ACQ_REL))
+		if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			LOG_RL_WARN("packet-in wake-up: %s", strerror(errno));
+}
+
 unsigned
 vsw_of_packet_in_poll(struct vsw_of *of, void (*fn)(void *arg, const struct vsw_of_pin *),
 		      void *arg, unsigned max)
@@ -258,6 +285,8 @@ vsw_of_packet_in_poll(struct vsw_of *of, void (*fn)(void *arg, const struct vsw_
 		fn(arg, &pin);
 		rte_pktmbuf_free(m);
 	}
+	if (n < max)
+		pin_arm(of);
 	return n;
 }
 

@@ -6,6 +6,7 @@
  * are counters. */
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_ether.h>
 
@@ -108,6 +109,24 @@ out_flood(void *ctx, uint32_t in_port, bool all, struct rte_mbuf *m)
 	vsw_pmd_enqueue(r->pmd, last, m);
 }
 
+/* The OpenFlow thread waits for packet-ins (armed, of_bridge.c): the first
+ * PMD to queue one takes the arming and writes the eventfd. The fence orders
+ * our enqueue before reading 'armed' (the thread stores 'armed' before it
+ * looks at the ring). */
+static void
+pin_wake(struct vsw_of *of)
+{
+	uint64_t one = 1;
+	ssize_t rc;
+
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&of->pin_armed, __ATOMIC_RELAXED) ||
+	    !__atomic_exchange_n(&of->pin_armed, 0, __ATOMIC_ACQ_REL))
+		return;
+	rc = write(__atomic_load_n(&of->pin_wake_fd, __ATOMIC_ACQUIRE), &one, sizeof(one));
+	(void)rc; /* only EAGAIN (counter full) can fail: the thread is awake then */
+}
+
 static void
 out_controller(void *ctx, const struct vsw_pl_pin *pin, struct rte_mbuf *m)
 {
@@ -133,6 +152,7 @@ out_controller(void *ctx, const struct vsw_pl_pin *pin, struct rte_mbuf *m)
 		return;
 	}
 	vsw_stat_add(&r->of->pmd[r->pmd->idx].packet_in, 1);
+	pin_wake(r->of);
 }
 
 static void

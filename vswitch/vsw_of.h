@@ -58,6 +58,12 @@ struct vsw_of_pin {
 	const uint8_t *data; /* the whole frame, valid during the callback */
 	uint32_t len;
 };
+/* Has the PMDs write 1 to eventfd 'fd' (-1: none) when they queue a
+ * packet-in while the OpenFlow thread waits for one: vsw_of_packet_in_poll
+ * arms it when it empties the ring, and the first PMD that queues one
+ * afterwards disarms it and writes: one write per drain, none while the
+ * thread is busy draining. Call before the thread polls. */
+void vsw_of_packet_in_wake(struct vsw_of *of, int fd);
 /* Calls fn for at most 'max' queued packet-ins; returns how many. */
 unsigned vsw_of_packet_in_poll(struct vsw_of *of, void (*fn)(void *arg, const struct vsw_of_pin *),
 			       void *arg, unsigned max);

@@ -42,6 +42,11 @@ struct vsw_of {
 	struct rte_ring *pout_done; /* PMD 0 → OpenFlow thread (SP/SC) */
 	unsigned n_pmds;
 	struct vsw_of_pmd *pmd; /* [n_pmds] */
+	/* Packet-in wake-up (vsw_of_packet_in_wake): an eventfd, -1 for none,
+	 * and 'armed', set by the OpenFlow thread when it found the ring empty,
+	 * taken (exchanged to 0) by the one PMD that writes the eventfd. */
+	int pin_wake_fd;
+	uint32_t pin_armed;
 };
 
 #endif

@@ -221,5 +221,22 @@ pin=$(flow_packets "actions=CONTROLLER")
 [ -n "$pin" ] && [ "$pin" -ge 1 ] || fail "no packet went to the controller: $(ofctl dump-flows "$OF")"
 ok "ovs-testcontroller (active controller): ping works with no flows added by hand ($pin packet-ins, $(nflows) flows installed by it)"
 
+# --- every packet through the controller (ovs-testcontroller --noflow): the
+# PMD wakes the OpenFlow thread for each packet-in (no waiting for a tick).
+kill "$(cat "$T/tc.pid" 2>/dev/null || pgrep -f "ovs-testcontroller --unixctl=$T/tc.ctl")" 2>/dev/null
+ofctl del-flows "$OF"
+ovs-testcontroller --noflow --unixctl="$T/tcn.ctl" "ptcp:$CPORT:127.0.0.1" >>"$T/tc.log" 2>&1 &
+for i in $(seq 1 100); do
+	ctl --json controller show br0 2>/dev/null | grep -q '"connected": true' && break
+	sleep 0.1
+done
+ip -n "$NS1" neigh flush all
+ip -n "$NS2" neigh flush all
+pings "$NS1" 10.83.0.2 || { cat "$T/tc.log"; fail "no ping with ovs-testcontroller --noflow"; }
+rtt=$(ip netns exec "$NS1" ping -c 10 -i 0.1 -q 10.83.0.2) || fail "ping via packet-in/packet-out lost packets: $rtt"
+pin2=$(flow_packets "actions=CONTROLLER")
+[ -n "$pin2" ] && [ "$pin2" -ge 20 ] || fail "not every packet went to the controller ($pin2): $(ofctl dump-flows "$OF")"
+ok "ovs-testcontroller --noflow: 10/10 pings, each packet a packet-in and a packet-out ($pin2 packet-ins; rtt min/avg/max/mdev ${rtt##*= })"
+
 iovsd_stop "$RUN"
 ok "iovsd stopped cleanly"
