@@ -13,6 +13,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio   # tests/vm: real guests (kernel fetched by apt-get download)
 	openvswitch-switch-dpdk gnuplot-nox   # bench/: the OVS-DPDK baseline and the plot
 	openvswitch-common openvswitch-testcontroller   # tests/integration/openflow.sh: ovs-ofctl, ovs-testcontroller
+	tcpdump tshark              # tests/integration/openflow_flows.sh: captures, OpenFlow decoded by Wireshark
 )
 HUGEPAGES_2M=${IOVS_HUGEPAGES:-512}
 

@@ -9,9 +9,11 @@
 # (vlan_host.py); set_field eth_dst seen by the receiver; groups (all, select)
 # and a meter (drop band) used by flows; packet-out seen by tcpdump;
 # ovs-testcontroller as an active controller (a learning switch through
-# PACKET_IN/PACKET_OUT, no flows by hand); FLOW_REMOVED on idle timeout
-# (ovs-ofctl monitor); BARRIER (ovs-ofctl sends one after each change: the
-# first ping after add-flow already passes).
+# PACKET_IN/PACKET_OUT, no flows by hand), and with --noflow (every packet a
+# packet-in and a packet-out); FLOW_REMOVED on idle timeout (ovs-ofctl
+# monitor); BARRIER (ovs-ofctl sends one after each change: the first ping
+# after add-flow already passes); tshark decodes the whole capture of the
+# test's OpenFlow traffic with no malformed frame.
 . "$(dirname "$0")/lib.sh"
 need_root_and_netns
 command -v ovs-ofctl >/dev/null || skip "ovs-ofctl missing (Debian package openvswitch-common)"
@@ -48,6 +50,9 @@ cat >"$RUN/iovsd.json" <<JSON
     { "name": "p3", "type": "af_packet", "iface": "iv-$NS3", "ofport": 3 } ],
     "openflow": { "listen": "127.0.0.1:$PORT", "fail_mode": "standalone" } } ] }
 JSON
+# Every OpenFlow byte of this test, for tshark at the end.
+tcpdump -i lo -w "$T/of.pcap" -U "tcp port $PORT or tcp port $CPORT" >"$T/tcpdump-of.log" 2>&1 &
+CAP_PID=$!
 iovsd_start "$RUN"
 ok "iovsd started: br0 with OpenFlow on 127.0.0.1:$PORT, fail_mode standalone"
 
@@ -240,3 +245,26 @@ ok "ovs-testcontroller --noflow: 10/10 pings, each packet a packet-in and a pack
 
 iovsd_stop "$RUN"
 ok "iovsd stopped cleanly"
+
+# --- tshark (Wireshark's OpenFlow dissector) decodes everything both ways
+sleep 0.5
+kill -INT "$CAP_PID" 2>/dev/null; wait "$CAP_PID" 2>/dev/null || true
+if command -v tshark >/dev/null; then
+	dec=(-r "$T/of.pcap" -d "tcp.port==$PORT,openflow" -d "tcp.port==$CPORT,openflow")
+	n_of=$(tshark "${dec[@]}" -Y openflow_v4 2>/dev/null | wc -l)
+	# An OFPT_ERROR quotes the first 64 bytes of the request (§7.4.4): Wireshark
+	# calls the cut quote malformed, so those frames are listed, not judged.
+	bad=$(tshark "${dec[@]}" -Y '(_ws.malformed || _ws.expert.severity >= error) && openflow_v4.type != 1' \
+		-T fields -e frame.number -e _ws.col.Info 2>/dev/null)
+	# OFPT_ERRORs: only the ones this test provokes (the bad bundle).
+	errs=$(tshark "${dec[@]}" -Y 'openflow_v4.type == 1' -T fields -e openflow_v4.error.type \
+		-e openflow_v4.error.code 2>/dev/null | sort | uniq -c | tr -s ' \t\n' ' ')
+	types=$(tshark "${dec[@]}" -Y openflow_v4 -T fields -e openflow_v4.type 2>/dev/null \
+		| tr ',' '\n' | sort -un | tr '\n' ' ')
+	[ "$n_of" -ge 100 ] || fail "tshark decoded only $n_of OpenFlow 1.3 frames"
+	[ -z "$bad" ] || fail "tshark: malformed frames or dissector errors: $bad"
+	echo "# OFPT_ERROR (count type code): $errs"
+	ok "tshark: $n_of frames of OpenFlow 1.3 decoded, none malformed; message types seen: $types"
+else
+	echo "# tshark missing (Debian package tshark): the capture was not decoded"
+fi
