@@ -566,8 +566,10 @@ graveyard_empty(struct ofl_agent *a)
 			peer_free((struct peer *)ev);
 		else if (ev->kind == EV_REMOTE)
 			free(ev);
-		else if (ev->kind == EV_LISTEN)
-			free(ev); /* a struct dp: 'ev' is its first member */
+		else if (ev->kind == EV_LISTEN) { /* a struct dp: 'ev' is its first member */
+			free(((struct dp *)ev)->known);
+			free(ev);
+		}
 	}
 }
 
@@ -622,8 +624,10 @@ ofl_agent_run_once(struct ofl_agent *a, int timeout_ms)
 		if (a->dps[i] != NULL)
 			dp_timers(a, a->dps[i], now);
 	for (i = 0; i < MAX_DPS; i++)
-		if (a->dps[i] != NULL)
+		if (a->dps[i] != NULL) {
 			ofl_tables_run(a->dps[i], now);
+			ofl_ports_run(a->dps[i], now);
+		}
 	waiting = false;
 	for (i = 0; i < MAX_DPS; i++)
 		if (a->dps[i] != NULL)

@@ -92,6 +92,11 @@ struct dp {
 	unsigned pend_head, pend_n;
 	uint64_t install_unsampled; /* commits not sampled: the queue was full */
 	struct iovs_hist install;
+	/* PORT_STATUS (ofl_ports.c): the ports last seen, by port number. */
+	struct ofl_port *known; /* [MAX_PORTS], allocated on first use */
+	unsigned n_known;
+	bool ports_seen;
+	uint64_t next_port_poll_ms;
 };
 
 struct ofl_agent {
@@ -147,6 +152,9 @@ bool ofl_tables_visible(struct dp *dp, uint64_t seq);
 /* Once per loop iteration: the default flow, deferred frees, expiry
  * (FLOW_REMOVED), packet-ins. */
 void ofl_tables_run(struct dp *dp, uint64_t now_ms);
+/* ofl_ports.c: PORT_STATUS for ports added, deleted or changed since the
+ * last look (at most every 100 ms). */
+void ofl_ports_run(struct dp *dp, uint64_t now_ms);
 /* Takes the flow-install samples of the commits every PMD now sees. True
  * while some remain (the loop then looks again soon). */
 bool ofl_tables_install_poll(struct dp *dp);

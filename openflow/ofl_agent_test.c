@@ -28,25 +28,30 @@
 
 struct fake_sw {
 	uint64_t change_seq, visible_seq;
+	unsigned n_ports;
+	struct ofl_port ports[4]; /* 1 "p1" (live), 7 "vhost7" (down) */
 };
 
-static int
-fake_port_list(void *sw, struct ofl_port *ports, unsigned max)
+static void
+fake_port_set(struct ofl_port *p, uint32_t no, const char *name, uint32_t state)
 {
-	unsigned i;
+	memset(p, 0, sizeof(*p));
+	p->port_no = no;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->hw_addr[0] = 0x02;
+	p->hw_addr[5] = (uint8_t)no;
+	p->state = state;
+	p->curr = OFL_PF_10GB_FD;
+	p->curr_speed = 10000000;
+}
 
-	(void)sw;
-	for (i = 0; i < 2 && i < max; i++) {
-		memset(&ports[i], 0, sizeof(ports[i]));
-		ports[i].port_no = i == 0 ? 1 : 7;
-		snprintf(ports[i].name, sizeof(ports[i].name), "%s", i == 0 ? "p1" : "vhost7");
-		ports[i].hw_addr[0] = 0x02;
-		ports[i].hw_addr[5] = (uint8_t)(i + 1);
-		ports[i].state = i == 0 ? OFL_PS_LIVE : OFL_PS_LINK_DOWN;
-		ports[i].curr = OFL_PF_10GB_FD;
-		ports[i].curr_speed = 10000000;
-	}
-	return 2;
+static int
+fake_port_list(void *arg, struct ofl_port *ports, unsigned max)
+{
+	struct fake_sw *sw = arg;
+
+	memcpy(ports, sw->ports, (sw->n_ports < max ? sw->n_ports : max) * sizeof(ports[0]));
+	return (int)sw->n_ports;
 }
 
 static int
@@ -118,6 +123,9 @@ fx_setup(void **state)
 	struct ofl_dp_conf dc = {.name = "br0", .datapath_id = 0x1234};
 
 	f->m = malloc(sizeof(*f->m));
+	f->sw.n_ports = 2;
+	fake_port_set(&f->sw.ports[0], 1, "p1", OFL_PS_LIVE);
+	fake_port_set(&f->sw.ports[1], 7, "vhost7", OFL_PS_LINK_DOWN);
 	assert_int_equal(ofl_agent_create(&p, &f->a, NULL), 0);
 	f->port = free_port();
 	snprintf(dc.listen, sizeof(dc.listen), "ptcp:%u:127.0.0.1", f->port);
@@ -277,6 +285,50 @@ test_ports_tables(void **state)
 	assert_int_equal(f->m->mp_reply.n, OFL_N_TABLES);
 	assert_int_equal(f->m->mp_reply.tables[3].table_id, 3);
 	assert_int_equal(f->m->mp_reply.tables[3].lookup_count, 0);
+	close(fd);
+}
+
+static void
+expect_port_status(struct fx *f, int fd, uint8_t reason, uint32_t port_no, uint32_t state)
+{
+	static uint8_t buf[65536];
+	size_t n = recv_msg(f, fd, buf, sizeof(buf), 3000);
+
+	assert_true(n >= 8);
+	assert_int_equal(ofl_decode(buf, n, f->m, NULL), 0);
+	assert_int_equal(f->m->h.type, OFPT_PORT_STATUS);
+	assert_int_equal(f->m->port_status.reason, reason);
+	assert_int_equal(f->m->port_status.desc.port_no, port_no);
+	assert_int_equal(f->m->port_status.desc.state, state);
+}
+
+/* PORT_STATUS (§7.4.3): ports added, deleted and modified (link up) reach
+ * the controller in port order; SET_ASYNC's port-status mask filters them. */
+static void
+test_port_status(void **state)
+{
+	struct fx *f = *state;
+	uint8_t b[32] = {0};
+	int fd = client(f);
+
+	ask_simple(f, fd, OFPT_ECHO_REQUEST, 5);	      /* up; the agent has seen the ports */
+	fake_port_set(&f->sw.ports[0], 9, "p9", OFL_PS_LIVE); /* 1 gone, 9 new */
+	f->sw.ports[1].state = OFL_PS_LIVE;		      /* 7: link up */
+	expect_port_status(f, fd, OFPPR_DELETE, 1, OFL_PS_LIVE);
+	expect_port_status(f, fd, OFPPR_MODIFY, 7, OFL_PS_LIVE);
+	expect_port_status(f, fd, OFPPR_ADD, 9, OFL_PS_LIVE);
+	/* SET_ASYNC: port status for the master/equal role: DELETE only. */
+	hdr(b, OFPT_SET_ASYNC, 32, 6);
+	b[8 + 0 * 4 + 3] = 0x7;		       /* packet_in_mask[0] */
+	b[8 + 2 * 4 + 3] = 1u << OFPPR_DELETE; /* port_status_mask[0] */
+	b[8 + 4 * 4 + 3] = 0xf;		       /* flow_removed_mask[0] */
+	assert_int_equal(write(fd, b, 32), 32);
+	f->sw.ports[2] = f->sw.ports[1];
+	fake_port_set(&f->sw.ports[1], 8, "p8", OFL_PS_LIVE); /* 8 new: not sent */
+	f->sw.n_ports = 2;				      /* 7 gone: sent */
+	expect_port_status(f, fd, OFPPR_DELETE, 7, OFL_PS_LIVE);
+	ask_simple(f, fd, OFPT_ECHO_REQUEST, 7); /* nothing else came before it */
+	assert_int_equal(f->m->h.type, OFPT_ECHO_REPLY);
 	close(fd);
 }
 
@@ -557,6 +609,7 @@ main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 		T(test_features_desc_config),
 		T(test_ports_tables),
+		T(test_port_status),
 		T(test_unimplemented),
 		T(test_roles),
 		T(test_barrier_waits),

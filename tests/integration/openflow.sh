@@ -234,8 +234,30 @@ iovsd_start "$RUN"
 out=$(ofctl show "$OF") || fail "show after restart"
 echo "$out" | grep -q " 7(p2)" && echo "$out" | grep -q " 1(p1)" && echo "$out" | grep -q "dpid:0000000000c0ffee" \
 	|| fail "after restart: $out"
+ofctl --unixctl="$T/mon.ctl" monitor "$OF" >"$T/monitor.log" 2>&1 &
+MON=$!
+sleep 1
 ctl port add br0 p3 null
 ofctl show "$OF" | grep -q " 2(p3)" || fail "new port p3 did not get ofport 2 (lowest free)"
 ok "restart keeps 1(p1), 7(p2) and the dpid; a new port takes the lowest free number, 2"
+
+# --- PORT_STATUS: a controller hears of ports added and deleted (the agent
+# looks every 100 ms: a port added and deleted between two looks is not told)
+for i in $(seq 1 30); do
+	grep -q "ADD: 2(p3)" "$T/monitor.log" && break
+	sleep 0.1
+done
+ctl port del p3
+for i in $(seq 1 30); do
+	grep -q "DEL: 2(p3)" "$T/monitor.log" && break
+	sleep 0.1
+done
+kill "$MON" 2>/dev/null || true
+wait "$MON" 2>/dev/null || true
+grep -A1 "OFPT_PORT_STATUS" "$T/monitor.log" | grep -q "ADD: 2(p3)" \
+	|| fail "no PORT_STATUS ADD for p3: $(cat "$T/monitor.log")"
+grep -A1 "OFPT_PORT_STATUS" "$T/monitor.log" | grep -q "DEL: 2(p3)" \
+	|| fail "no PORT_STATUS DELETE for p3: $(cat "$T/monitor.log")"
+ok "ovs-ofctl monitor: PORT_STATUS ADD 2(p3) on port add, DEL on port del"
 
 echo "$CHECKS checks passed"
