@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -526,6 +527,7 @@ dp_timers(struct ofl_agent *a, struct dp *dp, uint64_t now)
 
 		if (rc == 0 && pe->paused && ofl_tables_visible(dp, pe->barrier_seq)) {
 			pe->paused = false;
+			a->waits_done++;
 			rc = ofl_agent_barrier_reply(pe, pe->barrier_xid);
 			if (rc == 0)
 				rc = ofl_conn_resume(pe->c, ofl_agent_dispatch, pe);
@@ -632,10 +634,13 @@ ofl_agent_run_once(struct ofl_agent *a, int timeout_ms)
 	for (i = 0; i < MAX_DPS; i++)
 		if (a->dps[i] != NULL)
 			waiting |= dp_waits_for_pmds(a->dps[i]);
+	/* The back-off is for one wait that lasts: a stream of barriers, each
+	 * seen within microseconds, starts each wait short again. */
 	if (!waiting)
 		a->wait_us = 0;
-	else if (a->wait_us == 0)
+	else if (a->wait_us == 0 || a->waits_done != a->waits_done_seen)
 		a->wait_us = WAIT_MIN_US;
+	a->waits_done_seen = a->waits_done;
 	pthread_mutex_unlock(&a->mu);
 }
 
@@ -644,6 +649,10 @@ agent_main(void *arg)
 {
 	struct ofl_agent *a = arg;
 
+	/* The short waits (WAIT_MIN_US) must not get the default 50 us of
+	 * timer slack. */
+	if (prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0) != 0)
+		LOG_WARN("PR_SET_TIMERSLACK: %s", strerror(errno));
 	while (!atomic_load(&a->stop))
 		ofl_agent_run_once(a, TICK_MS);
 	return NULL;

@@ -111,8 +111,9 @@ struct ofl_agent {
 	struct ev wake_ev;
 	struct dp *dps[MAX_DPS];
 	struct ev *graveyard;
-	uint32_t wait_us;   /* the next short wait; 0: nothing waits for the PMDs */
-	struct ofl_msg *tx; /* reply scratch */
+	uint32_t wait_us; /* the next short wait; 0: nothing waits for the PMDs */
+	uint64_t waits_done, waits_done_seen; /* barriers replied, samples taken */
+	struct ofl_msg *tx;		      /* reply scratch */
 	uint8_t *mpbuf;
 	struct ofl_port *ports;
 	struct ofl_port_stats *pstats;

@@ -178,6 +178,7 @@ ofl_tables_install_poll(struct dp *dp)
 		iovs_hist_add(&dp->install, now > dp->pend[h].rx_ns ? now - dp->pend[h].rx_ns : 0);
 		dp->pend_head = (h + 1) % INSTALL_PEND;
 		dp->pend_n--;
+		dp->a->waits_done++;
 	}
 	return false;
 }
