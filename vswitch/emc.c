@@ -8,6 +8,7 @@
 #include "emc.h"
 
 struct vsw_emc {
+	uint32_t evict_tick; /* counts inserts that found both ways in use */
 	struct vsw_emc_entry e[VSW_EMC_ENTRIES];
 };
 
@@ -67,6 +68,8 @@ vsw_emc_insert(struct vsw_emc *emc, const struct vsw_flow_key *key, uint32_t has
 		e = e0;
 	else if (e1->n == 0 || e1->version != version)
 		e = e1;
+	else if ((++emc->evict_tick & (VSW_EMC_EVICT_EVERY - 1)) != 0)
+		return; /* both in use: evict only now and then */
 	else
 		e = (hash & 0x80000000u) ? e1 : e0;
 	e->version = version;
