@@ -444,6 +444,16 @@ class Ovs(Switch):
         return self._run(["ovs-appctl", "-t", f"{self.d}/vswitchd.ctl"] + list(a))
 
     def start(self, size, sock, logdir):
+        self.start_daemons(logdir)
+        self.ofctl("del-flows")
+        self.ofctl("add-flow", "in_port=1,actions=output:2")
+        self.ofctl("add-flow", "in_port=2,actions=output:1")
+        self.vsctl("add-port", self.br, "null0", "--", "set", "Interface", "null0", "type=dpdk",
+                   f"options:dpdk-devargs=net_null0,size={size}", "ofport_request=1")
+
+    def start_daemons(self, logdir):
+        """ovsdb-server and ovs-vswitchd in a fresh private directory, and the netdev bridge
+        self.br (no ports). Shared with v2v.py."""
         self.logdir = logdir
         self.vs = None
         self.d = d = os.path.join(self.run.dir, "ovs")
@@ -474,11 +484,6 @@ class Ovs(Switch):
                              os.path.join(logdir, "ovs-vswitchd.out"), env=self.env)
         wait_path(f"{d}/vswitchd.ctl", START_TIMEOUT, self.vs)
         self.vsctl("add-br", self.br, "--", "set", "bridge", self.br, "datapath_type=netdev")
-        self.ofctl("del-flows")
-        self.ofctl("add-flow", "in_port=1,actions=output:2")
-        self.ofctl("add-flow", "in_port=2,actions=output:1")
-        self.vsctl("add-port", self.br, "null0", "--", "set", "Interface", "null0", "type=dpdk",
-                   f"options:dpdk-devargs=net_null0,size={size}", "ofport_request=1")
 
     def attach_guest(self, sock):
         self.vsctl("add-port", self.br, "vhu0", "--", "set", "Interface", "vhu0",
@@ -591,6 +596,13 @@ class Iovs(Switch):
         return (rc, err) if not check else out
 
     def start(self, size, sock, logdir):
+        self.start_daemon(logdir)
+        self.hub = iovs_bridge_add(self.ctl)
+        iovs_wire_add(self.ctl, size)
+        iovs_vhost_add(self.ctl, sock)
+
+    def start_daemon(self, logdir):
+        """iovsd in a fresh run directory with an empty configuration. Shared with v2v.py."""
         self.check_available()
         self.d = d = os.path.join(self.run.dir, "iovs")
         shutil.rmtree(d, ignore_errors=True)
@@ -605,9 +617,6 @@ class Iovs(Switch):
              "--socket-limit", str(SWITCH_MEM_MB)],
             os.path.join(logdir, "iovsd.log"))
         wait_path(f"{d}/iovsd.sock", START_TIMEOUT, self.daemon)
-        self.hub = iovs_bridge_add(self.ctl)
-        iovs_wire_add(self.ctl, size)
-        iovs_vhost_add(self.ctl, sock)
 
     def snapshot(self):
         t = time.monotonic()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one check that CI and developers both run (CONVENTIONS.md 19):
 #   1. gcc build, -Werror: unit tests and the integration tests with real peers
-#   2. bench/pvp.sh --smoke: the benchmark runs (a tool, not a timed test)
+#   2. bench/pvp.sh --smoke, bench/coupling.sh --smoke, bench/flows.sh scaling|setup --smoke:
+#      the benchmarks run (tools, not timed tests)
 #   3. clang build, -Werror: unit tests
 #   4. ASan + UBSan build: unit tests
 #   5. libFuzzer targets, a short run each from their seed corpora
@@ -58,6 +59,28 @@ case $rc in
 77) SKIP=$((SKIP + 1)); echo "bench smoke: skipped" ;;
 *) FAIL=$((FAIL + 1)); FAILED+=("bench smoke") ;;
 esac
+
+step "benchmark: smoke run (bench/coupling.sh --smoke)"
+rc=0
+bench/coupling.sh --smoke --out build/coupling-smoke >build/coupling-smoke.log 2>&1 || rc=$?
+tail -n 14 build/coupling-smoke.log
+case $rc in
+0) PASS=$((PASS + 1)); echo "coupling smoke: ok" ;;
+77) SKIP=$((SKIP + 1)); echo "coupling smoke: skipped" ;;
+*) FAIL=$((FAIL + 1)); FAILED+=("coupling smoke") ;;
+esac
+
+step "benchmark: OpenFlow smoke runs (bench/flows.sh scaling --smoke, setup --smoke)"
+for mode in scaling setup; do
+	rc=0
+	log=build/bench-flows-$mode.log
+	bench/flows.sh "$mode" --smoke --out "build/bench-flows-$mode" >"$log" 2>&1 || rc=$?
+	case $rc in
+	0) PASS=$((PASS + 1)); echo "flows $mode smoke: ok $(grep -o '\[[0-9.]* s\]' "$log" | tail -n 1)" ;;
+	77) SKIP=$((SKIP + 1)); echo "flows $mode smoke: skipped: $(tail -n 1 "$log")" ;;
+	*) tail -n 30 "$log"; FAIL=$((FAIL + 1)); FAILED+=("flows $mode smoke") ;;
+	esac
+done
 
 step "clang: build, unit tests"
 if CC=clang meson_build build-clang; then
