@@ -96,9 +96,20 @@ static const struct opt_spec controller_set_opts[] = {
 	{NULL},
 };
 
+static const struct opt_spec flow_strict_opts[] = {
+	{"--strict", "", VAL_TRUE, NULL, "strict",
+	 .help = "only the flow with exactly this match and priority"},
+	{NULL},
+};
+
 /* struct scan keeps one value per option of a verb. */
 _Static_assert(sizeof(port_add_opts) / sizeof(port_add_opts[0]) <= MAX_OPTS + 1, "MAX_OPTS");
 _Static_assert(sizeof(bridge_add_opts) / sizeof(bridge_add_opts[0]) <= MAX_OPTS + 1, "MAX_OPTS");
+
+#define FLOW_NOTES                                                                                 \
+	"FLOW and MATCH use ovs-ofctl's syntax (one argument: quote it), e.g.\n"                   \
+	"  table=0,priority=10,ip,nw_dst=10.0.0.0/8,actions=output:2\n"                            \
+	"The bridge needs OpenFlow (iovsctl controller set BRIDGE none|TARGETS)."
 
 /* clang-format off */
 static const struct iovsctl_verb verbs[] = {
@@ -147,6 +158,27 @@ static const struct iovsctl_verb verbs[] = {
 	 .view = IOVSCTL_VIEW_CONTROLLER,
 	 .summary = "a bridge's OpenFlow listener and connections",
 	 .n_pos = 1, .min_pos = 1, .pos = {{"BRIDGE", NULL, "bridge"}}},
+	{.group = "flow", .name = "add", .cmd = "flow.add",
+	 .summary = "add an OpenFlow flow (as ovs-ofctl add-flow; not persisted)",
+	 .n_pos = 2, .min_pos = 2, .pos = {{"BRIDGE", NULL, "bridge"}, {"FLOW", NULL, "flow"}},
+	 .notes = FLOW_NOTES},
+	{.group = "flow", .name = "mod", .cmd = "flow.mod",
+	 .summary = "change the actions of the flows a match selects",
+	 .n_pos = 2, .min_pos = 2, .pos = {{"BRIDGE", NULL, "bridge"}, {"FLOW", NULL, "flow"}},
+	 .opts = flow_strict_opts, .notes = FLOW_NOTES},
+	{.group = "flow", .name = "del", .cmd = "flow.del",
+	 .summary = "delete the flows a match selects (all without one)",
+	 .n_pos = 2, .min_pos = 1, .pos = {{"BRIDGE", NULL, "bridge"}, {"MATCH", NULL, "match"}},
+	 .opts = flow_strict_opts, .notes = FLOW_NOTES},
+	{.group = "flow", .name = "dump", .cmd = "flow.dump", .view = IOVSCTL_VIEW_FLOWS,
+	 .summary = "a bridge's flows with their counters (of those a match selects)",
+	 .n_pos = 2, .min_pos = 1, .pos = {{"BRIDGE", NULL, "bridge"}, {"MATCH", NULL, "match"}},
+	 .notes = FLOW_NOTES},
+	{.group = "ofl", .name = "trace", .cmd = "ofl.trace", .view = IOVSCTL_VIEW_TRACE,
+	 .summary = "where a packet would go through a bridge's flows (nothing is sent)",
+	 .n_pos = 2, .min_pos = 2, .pos = {{"BRIDGE", NULL, "bridge"}, {"PACKET", NULL, "packet"}},
+	 .notes = "PACKET: in_port=N and the packet's fields, e.g.\n"
+		  "  in_port=1,dl_dst=02:00:00:00:00:02,udp,nw_dst=10.0.0.2,tp_dst=53"},
 };
 /* clang-format on */
 

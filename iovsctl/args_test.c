@@ -403,6 +403,55 @@ test_usage(void **state)
 	free(text);
 }
 
+/* flow add/mod/del/dump and ofl trace: the text goes as one string, the
+ * daemon parses it (openflow/ofl_syntax.c). */
+static void
+test_flow_verbs(void **state)
+{
+	const struct ok_case cases[] = {
+		{ARGV("flow", "add", "br0", "priority=10,ip,nw_dst=10.0.0.0/8,actions=output:2"),
+		 "{\"cmd\": \"flow.add\", \"args\": {\"bridge\": \"br0\", \"flow\": "
+		 "\"priority=10,ip,nw_dst=10.0.0.0/8,actions=output:2\"}}",
+		 IOVSCTL_VIEW_NONE},
+		{ARGV("flow", "mod", "br0", "in_port=1 actions=drop", "--strict"),
+		 "{\"cmd\": \"flow.mod\", \"args\": {\"bridge\": \"br0\", \"flow\": "
+		 "\"in_port=1 actions=drop\", \"strict\": true}}",
+		 IOVSCTL_VIEW_NONE},
+		{ARGV("flow", "del", "br0"),
+		 "{\"cmd\": \"flow.del\", \"args\": {\"bridge\": \"br0\"}}", IOVSCTL_VIEW_NONE},
+		{ARGV("flow", "del", "--strict", "br0", "priority=5,udp"),
+		 "{\"cmd\": \"flow.del\", \"args\": {\"bridge\": \"br0\", \"match\": "
+		 "\"priority=5,udp\", \"strict\": true}}",
+		 IOVSCTL_VIEW_NONE},
+		{ARGV("flow", "dump", "br0"),
+		 "{\"cmd\": \"flow.dump\", \"args\": {\"bridge\": \"br0\"}}", IOVSCTL_VIEW_FLOWS},
+		{ARGV("flow", "dump", "br0", "table=1,tcp"),
+		 "{\"cmd\": \"flow.dump\", \"args\": {\"bridge\": \"br0\", \"match\": "
+		 "\"table=1,tcp\"}}",
+		 IOVSCTL_VIEW_FLOWS},
+		{ARGV("ofl", "trace", "br0", "in_port=1,udp,tp_dst=53"),
+		 "{\"cmd\": \"ofl.trace\", \"args\": {\"bridge\": \"br0\", \"packet\": "
+		 "\"in_port=1,udp,tp_dst=53\"}}",
+		 IOVSCTL_VIEW_TRACE},
+	};
+	const struct err_case errors[] = {
+		{ARGV("flow", "add", "br0"), "flow add: missing FLOW"},
+		{ARGV("flow", "add", "br0", "ip", "actions=drop"), "unexpected argument"},
+		{ARGV("flow", "add", "br0", "actions=drop", "--strict"), "unknown option --strict"},
+		{ARGV("flow", "dump", "br0", "ip", "--strict"), "unknown option --strict"},
+		{ARGV("flow", "del", "br0", "--strict=1"), "--strict takes no value"},
+		{ARGV("flow", "frob", "br0"), "unknown verb \"flow frob\""},
+		{ARGV("ofl", "trace", "br0"), "ofl trace: missing PACKET"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_request(cases[i].argv, cases[i].request, cases[i].view);
+	for (i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+		expect_error(errors[i].argv, errors[i].message);
+}
+
 int
 main(void)
 {
@@ -416,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_number_errors),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_flow_verbs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -450,6 +450,8 @@ static const view_fn views[IOVSCTL_VIEW__MAX] = {
 	[IOVSCTL_VIEW_PMDS] = view_pmds,
 	[IOVSCTL_VIEW_FDB] = view_fdb,
 	[IOVSCTL_VIEW_CONTROLLER] = view_controller,
+	[IOVSCTL_VIEW_FLOWS] = iovsctl_view_flows,
+	[IOVSCTL_VIEW_TRACE] = iovsctl_view_trace,
 	[IOVSCTL_VIEW_JSON] = print_json,
 };
 

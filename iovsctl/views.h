@@ -12,4 +12,8 @@
 /* Prints 'result' as 'view' asks, or as pretty JSON when 'json'. Returns 0 or -ENOMEM. */
 int iovsctl_view_print(enum iovsctl_view view, bool json, const json_t *result, FILE *f);
 
+/* views_flow.c: flow.dump and ofl.trace. */
+int iovsctl_view_flows(const json_t *result, FILE *f);
+int iovsctl_view_trace(const json_t *result, FILE *f);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_flow.h"
 #include "ctl_proto.h"
 #include "iovs_log.h"
 #include "iovsd.h"
@@ -743,6 +744,11 @@ static const struct ctl_cmd commands[] = {
 	{"config.dump", cmd_config_dump, no_args,         false},
 	{"controller.set",  cmd_controller_set,  controller_set_args, true},
 	{"controller.show", cmd_controller_show, bridge_args,         false},
+	{"flow.add",  iovsd_cmd_flow_add,  iovsd_flow_add_args,  true},
+	{"flow.mod",  iovsd_cmd_flow_mod,  iovsd_flow_mod_args,  true},
+	{"flow.del",  iovsd_cmd_flow_del,  iovsd_flow_del_args,  true},
+	{"flow.dump", iovsd_cmd_flow_dump, iovsd_flow_dump_args, false},
+	{"ofl.trace", iovsd_cmd_ofl_trace, iovsd_ofl_trace_args, false},
 };
 /* clang-format on */
 

@@ -214,6 +214,12 @@ check_action(const struct ofl_action *a, enum ofl_action_ctx ctx, struct iovs_er
 }
 
 int
+ofl_action_validate(const struct ofl_action *a, enum ofl_action_ctx ctx, struct iovs_err *err)
+{
+	return check_action(a, ctx, err);
+}
+
+int
 ofl_actions_validate(const struct ofl_actions *acts, enum ofl_action_ctx ctx, struct iovs_err *err)
 {
 	if (acts->n > OFL_MAX_ACTIONS)

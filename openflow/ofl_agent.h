@@ -201,4 +201,73 @@ int ofl_agent_dp_show(struct ofl_agent *a, const char *name,
 /* The OFPPF_* speed bit for a link speed in Mb/s (OTHER when none fits). */
 uint32_t ofl_port_speed_bits(uint32_t mbps);
 
+/* ---- Flows from the command line (ofl_cli.c, ofl_trace.c) ----
+ *
+ * iovsctl's flow add/mod/del/dump and ofl trace, called on iovsd's control
+ * thread. Each takes the agent's mutex, as ofl_agent_dp_show does, and works
+ * on the datapath's pipeline exactly as the OpenFlow thread does for a
+ * controller: the text is parsed into a FLOW_MOD by ofl_syntax.h (the codec's
+ * structs and validation), applied as one transaction (begin → mod →
+ * commit), and flows it removes are reported to the controllers with
+ * FLOW_REMOVED. Such flows are not persisted, like a controller's. Errors:
+ * -ENOENT (no datapath of that name), -ENODEV (the datapath has no
+ * pipeline), -EINVAL (the text, or the pipeline refused it; 'err' says which
+ * word, or which OpenFlow error and why). */
+
+enum ofl_cli_cmd { OFL_CLI_ADD, OFL_CLI_MODIFY, OFL_CLI_DELETE };
+
+/* Adds, modifies ('strict': MODIFY_STRICT) or deletes ('strict':
+ * DELETE_STRICT) flows; returns once every PMD sees the change (or after 1 s,
+ * when PMDs are slow to report: the change is made either way). */
+int ofl_agent_flow_mod(struct ofl_agent *a, const char *bridge, enum ofl_cli_cmd cmd, bool strict,
+		       const char *text, struct iovs_err *err);
+
+/* One flow of a dump; pointers valid during the callback. */
+struct ofl_flow_entry {
+	const struct ofl_flow_stats *fs; /* table, priority, cookie, counters, duration, ... */
+	const char *match;		 /* "ip,nw_dst=10.0.0.0/8" ("" for a match of all) */
+	const char *actions;		 /* "output:2" ("drop" when none) */
+	const char *flags;		 /* "send_flow_rem,check_overlap" or "" */
+};
+
+/* Calls 'fn' for every flow 'filter' selects (an OFL_SYNTAX_FILTER text:
+ * table, cookie/mask, out_port, out_group and a match the flow is at least as
+ * specific as; NULL or "" for all), ordered by table, then priority
+ * descending, then age. The mutex is held during the walk. Returns the number
+ * of flows or -errno. */
+int ofl_agent_flow_dump(struct ofl_agent *a, const char *bridge, const char *filter,
+			void (*fn)(const struct ofl_flow_entry *e, void *arg), void *arg,
+			struct iovs_err *err);
+
+/* One step of a trace; pointers valid during the callback. */
+struct ofl_trace_step {
+	const char *kind; /* "table", "instructions", "miss", "meter", "apply", "clear", "write",
+			   * "metadata", "goto", "action_set", "group", "bucket", "output",
+			   * "drop", "note" */
+	unsigned depth;	  /* groups entered */
+	int table_id;	  /* -1: not at a table */
+	const char *text; /* one line for a human */
+	/* kind "table": the flow that matched */
+	bool has_flow;
+	uint16_t priority;
+	uint64_t cookie;
+	const char *match, *actions;
+};
+
+struct ofl_trace_summary {
+	char packet[1024];  /* the packet as understood, in the flow syntax */
+	unsigned n_tables;  /* lookups */
+	unsigned n_outputs; /* outputs of any kind */
+	bool dropped;
+	bool truncated;	   /* too many steps (groups of groups): the rest is not shown */
+	char verdict[512]; /* "output:2 (p2)" / "drop: table miss in table 1" */
+};
+
+/* Walks 'packet' (an OFL_SYNTAX_PACKET text: in_port and fields) through the
+ * bridge's tables at the version PMDs use, as a PMD would, without sending
+ * or counting anything (vsw_pl_trace), and calls 'fn' for each step. */
+int ofl_agent_trace(struct ofl_agent *a, const char *bridge, const char *packet,
+		    void (*fn)(const struct ofl_trace_step *s, void *arg), void *arg,
+		    struct ofl_trace_summary *sum, struct iovs_err *err);
+
 #endif

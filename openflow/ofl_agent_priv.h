@@ -162,4 +162,9 @@ bool ofl_tables_install_poll(struct dp *dp);
 void ofl_bundle_free(struct peer *pe);
 void ofl_tables_scratch_free(struct ofl_agent *a);
 
+/* ofl_tables.c, for ofl_cli.c: one FLOW/GROUP/METER_MOD as its own
+ * transaction, outside any connection (the caller holds the mutex). Returns 0
+ * or a negative enum ofl_err. */
+int ofl_tables_txn(struct dp *dp, const struct ofl_msg *m);
+
 #endif

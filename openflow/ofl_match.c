@@ -300,31 +300,36 @@ ofl_match_allows_set(const struct ofl_match *m, uint8_t field, bool pushed)
 }
 
 int
+ofl_match_validate_field(const struct ofl_match *m, unsigned i, struct iovs_err *err)
+{
+	const struct ofl_oxm *o = &m->f[i];
+	const struct ofl_oxm_spec *s = ofl_oxm_spec_of(o->field);
+	const char *why;
+
+	if (s == NULL || !s->supported)
+		return ofl_fail(err, OFL_E_BMC_BAD_FIELD, "field %s not supported",
+				s != NULL ? s->name : "?");
+	if (o->has_mask && !s->maskable)
+		return ofl_fail(err, OFL_E_BMC_BAD_MASK, "%s takes no mask", s->name);
+	if (o->has_mask)
+		for (unsigned k = 0; k < s->len; k++)
+			if (o->value[k] & ~o->mask[k])
+				return ofl_fail(err, OFL_E_BMC_BAD_WILDCARDS,
+						"%s: value has bits outside the mask", s->name);
+	why = ofl_oxm_value_problem(o);
+	if (why != NULL)
+		return ofl_fail(err, OFL_E_BMC_BAD_VALUE, "%s: %s", s->name, why);
+	return check_prereq(m, o, err);
+}
+
+int
 ofl_match_validate(const struct ofl_match *m, struct iovs_err *err)
 {
 	if (m->n > OFL_MAX_OXM)
 		return ofl_fail(err, OFL_E_BMC_BAD_LEN, "%u fields", m->n);
 	for (unsigned i = 0; i < m->n; i++) {
-		const struct ofl_oxm *o = &m->f[i];
-		const struct ofl_oxm_spec *s = ofl_oxm_spec_of(o->field);
-		const char *why;
-		int rc;
+		int rc = ofl_match_validate_field(m, i, err);
 
-		if (s == NULL || !s->supported)
-			return ofl_fail(err, OFL_E_BMC_BAD_FIELD, "field %s not supported",
-					s != NULL ? s->name : "?");
-		if (o->has_mask && !s->maskable)
-			return ofl_fail(err, OFL_E_BMC_BAD_MASK, "%s takes no mask", s->name);
-		if (o->has_mask)
-			for (unsigned k = 0; k < s->len; k++)
-				if (o->value[k] & ~o->mask[k])
-					return ofl_fail(err, OFL_E_BMC_BAD_WILDCARDS,
-							"%s: value has bits outside the mask",
-							s->name);
-		why = ofl_oxm_value_problem(o);
-		if (why != NULL)
-			return ofl_fail(err, OFL_E_BMC_BAD_VALUE, "%s: %s", s->name, why);
-		rc = check_prereq(m, o, err);
 		if (rc != 0)
 			return rc;
 	}

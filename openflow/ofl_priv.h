@@ -118,6 +118,9 @@ const struct ofl_oxm_spec *ofl_oxm_spec_of(uint8_t field);
 int ofl_match_parse(const uint8_t *p, size_t avail, struct ofl_match *m, size_t *used,
 		    struct iovs_err *err);
 int ofl_match_validate(const struct ofl_match *m, struct iovs_err *err);
+/* The checks of ofl_match_validate() for field m->f[i] alone (against the
+ * whole match for its prerequisites): the CLI syntax names the word at fault. */
+int ofl_match_validate_field(const struct ofl_match *m, unsigned i, struct iovs_err *err);
 void ofl_match_encode(struct ofl_buf *b, const struct ofl_match *m);
 /* One OXM TLV of exactly 'len' bytes (set_field's). */
 int ofl_oxm_parse_one(const uint8_t *p, size_t avail, struct ofl_oxm *o, size_t *used,
@@ -136,6 +139,8 @@ bool ofl_match_allows_set(const struct ofl_match *m, uint8_t field, bool pushed)
 int ofl_actions_parse(const uint8_t *p, size_t len, struct ofl_actions *a, struct iovs_err *err);
 int ofl_actions_validate(const struct ofl_actions *a, enum ofl_action_ctx ctx,
 			 struct iovs_err *err);
+/* The checks of ofl_actions_validate() for one action. */
+int ofl_action_validate(const struct ofl_action *a, enum ofl_action_ctx ctx, struct iovs_err *err);
 void ofl_actions_encode(struct ofl_buf *b, const struct ofl_actions *a);
 /* Set-fields of 'a' against the flow's match: 'ordered' for apply-actions
  * (a push counts from where it stands), else an action set (any push counts);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ofl_agent_priv.h"
+#include "ofl_cli.h"
 #include "ofl_priv.h"
 #include "ofl_wire.h"
 #include "ofl_xlate.h"
@@ -76,8 +77,8 @@ flow_visit(const struct vsw_pl_flow *f, void *arg)
 	fs->cookie = f->cookie;
 	fs->packet_count = packets;
 	fs->byte_count = bytes;
-	ofl_xlate_match_back(&f->rule.key, &f->rule.mask, &fs->match);
-	ofl_xlate_prog_back(vsw_cls_rule_actions(&f->rule), VSW_ACT_PORT_ANY, &fs->ins);
+	/* As the CLI's dump: transport set-fields named by the match (udp_dst, not tcp_dst). */
+	ofl_cli_flow_back(f, &fs->match, &fs->ins);
 	if (fw->rc == 0)
 		fw->rc = ofl_mp_add_flow(fw->w, fs);
 }

@@ -696,3 +696,28 @@ ofl_h_bundle_add(struct peer *pe, const struct ofl_msg *m, const uint8_t *raw, s
 	b->bytes += ba->msg_len;
 	return 0;
 }
+
+/* ---- one message from outside a connection (ofl_cli.c) ---- */
+
+/* As txn_one() for a controller's message: the caller (iovsd's control
+ * thread) holds the agent's mutex. Not sampled in the install-latency
+ * histogram (no message was read). */
+int
+ofl_tables_txn(struct dp *dp, const struct ofl_msg *m)
+{
+	struct vsw_pl *pl = ofl_dp_pipeline(dp);
+	int rc;
+
+	if (pl == NULL)
+		return -OFL_E_BAD_TYPE;
+	rc = txn_begin(dp, pl);
+	if (rc != 0)
+		return -OFL_E_FMF_UNKNOWN;
+	rc = txn_apply(dp, pl, m);
+	if (rc != 0) {
+		txn_abort(dp, pl);
+		return rc;
+	}
+	txn_commit(dp, pl, 0);
+	return 0;
+}

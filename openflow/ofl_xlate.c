@@ -383,6 +383,22 @@ ofl_xlate_actions_back(const struct vsw_act *acts, size_t n, uint32_t local_port
 	}
 }
 
+void
+ofl_xlate_actions_proto(struct ofl_actions *acts, uint8_t ip_proto)
+{
+	unsigned base = ip_proto == 17	  ? OFPXMT_OFB_UDP_SRC
+			: ip_proto == 132 ? OFPXMT_OFB_SCTP_SRC
+					  : 0;
+
+	for (unsigned i = 0; base != 0 && i < acts->n && i < OFL_MAX_ACTIONS; i++) {
+		struct ofl_oxm *o = &acts->a[i].set_field;
+
+		if (acts->a[i].type == OFPAT_SET_FIELD &&
+		    (o->field == OFPXMT_OFB_TCP_SRC || o->field == OFPXMT_OFB_TCP_DST))
+			o->field = (uint8_t)(base + (o->field - OFPXMT_OFB_TCP_SRC));
+	}
+}
+
 int
 ofl_xlate_insts(const struct ofl_instructions *in, struct ofl_xlate_insts *out)
 {

@@ -33,6 +33,11 @@ int ofl_xlate_actions(const struct ofl_actions *in, struct vsw_act *out);
 void ofl_xlate_actions_back(const struct vsw_act *acts, size_t n, uint32_t local_port,
 			    struct ofl_actions *out);
 
+/* vsw_act's transport-port set-fields are protocol-neutral and come back as
+ * tcp_src/tcp_dst: renames them for the flow's (or packet's) 'ip_proto'
+ * (17: udp_, 132: sctp_). */
+void ofl_xlate_actions_proto(struct ofl_actions *acts, uint8_t ip_proto);
+
 /* Instructions with their storage. */
 struct ofl_xlate_insts {
 	struct vsw_act_insts insts;

@@ -310,4 +310,82 @@ int vsw_pl_select_bucket(const struct vsw_flow_key *key, const uint16_t *weights
 /* The hash of a key (EMC, select groups). */
 uint32_t vsw_pl_key_hash(const struct vsw_flow_key *key);
 
+/* ---- Trace (writer; pipeline_trace.c) ----
+ *
+ * Where a packet would go, without sending it: vsw_pl_trace() follows a key
+ * through the tables at the visible version as vsw_pl_run() would (the same
+ * lookups, instructions, action set, group bucket choice), reporting each
+ * step, but executes nothing: no packet, no PMD, no counter or meter touched,
+ * no cache filled. Packet-modifying actions are applied to the key only (as
+ * vsw_act_modify leaves it); what the key does not hold is assumed (a TTL
+ * above 1, a meter that lets the packet pass). */
+
+enum vsw_pl_trace_kind {
+	VSW_PL_TRACE_LOOKUP,	 /* table_id; flow, or NULL for a table miss; key as looked up */
+	VSW_PL_TRACE_METER,	 /* id; found, and the meter's flags, rate, burst */
+	VSW_PL_TRACE_ACTION,	 /* act (not an output) applied to key; in_set: from the set */
+	VSW_PL_TRACE_CLEAR,	 /* clear-actions: the action set is empty */
+	VSW_PL_TRACE_WRITE,	 /* write-actions: acts[0, n_acts) merged into the set */
+	VSW_PL_TRACE_METADATA,	 /* write-metadata: key->metadata is the new value */
+	VSW_PL_TRACE_GOTO,	 /* goto-table: table_id is the next table */
+	VSW_PL_TRACE_ACTION_SET, /* the end of the tables: set[0, n_acts) runs, in this order */
+	VSW_PL_TRACE_GROUP,	 /* act (the group action); id, group_type, n_buckets; found */
+	VSW_PL_TRACE_BUCKET,	 /* bucket (an index), weight, acts[0, n_acts): it runs */
+	VSW_PL_TRACE_OUTPUT,	 /* act (an output); port (IN_PORT resolved; in_port for NORMAL,
+				  * FLOOD, ALL), queue; CONTROLLER: pin_reason, max_len */
+	VSW_PL_TRACE_DROP,	 /* drop: why the packet, or a group's copy, goes no further */
+};
+
+struct vsw_pl_trace_ev {
+	enum vsw_pl_trace_kind kind;
+	unsigned depth; /* groups entered: 0 in the tables */
+	uint8_t table_id;
+	bool in_set;
+	bool found;
+	const struct vsw_pl_flow *flow;
+	const struct vsw_flow_key *key; /* the packet as it is at this step */
+	const struct vsw_act *act;
+	const struct vsw_act *acts;	  /* WRITE, BUCKET */
+	const struct vsw_act *const *set; /* ACTION_SET */
+	size_t n_acts;
+	uint32_t id; /* group or meter */
+	uint8_t group_type;
+	unsigned n_buckets, bucket;
+	uint16_t weight;
+	uint16_t meter_flags;
+	uint32_t meter_rate, meter_burst;
+	uint32_t port, queue;
+	uint8_t pin_reason; /* enum vsw_pl_pin_reason */
+	uint16_t max_len;
+	enum vsw_pl_drop drop;
+};
+
+struct vsw_pl_trace_ops {
+	void (*event)(void *arg, const struct vsw_pl_trace_ev *ev);
+	/* Fast-failover and select liveness; NULL: every port is live. */
+	bool (*port_live)(void *arg, uint32_t port);
+};
+
+#define VSW_PL_TRACE_MAX_EVENTS 4096 /* groups of groups: the trace stops there */
+
+struct vsw_pl_trace_result {
+	unsigned n_tables;  /* lookups */
+	unsigned n_outputs; /* outputs of any kind; a group counts once */
+	bool dropped;	    /* ended without any output: 'drop' says why */
+	enum vsw_pl_drop drop;
+	bool truncated; /* VSW_PL_TRACE_MAX_EVENTS reached: the rest is not traced */
+};
+
+/* Traces a packet whose key is 'key' (every field as extraction would fill
+ * it: vsw_pl_trace_key_parse sets 'parse' from the fields) through 'pl'.
+ * Writer side (the caller holds what serialises the pipeline's writer);
+ * reads only. Returns 0, or -EINVAL for a NULL argument. */
+int vsw_pl_trace(struct vsw_pl *pl, const struct vsw_flow_key *key,
+		 const struct vsw_pl_trace_ops *ops, void *arg, struct vsw_pl_trace_result *res);
+
+/* Sets key->parse as vsw_flow_key_extract() would for a frame carrying
+ * these fields: IPv4, IPv6, ARP by eth_type; L4 for TCP, UDP, SCTP, ICMP;
+ * ND for an ICMPv6 neighbor solicitation or advertisement. */
+void vsw_pl_trace_key_parse(struct vsw_flow_key *key);
+
 #endif

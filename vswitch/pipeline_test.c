@@ -7,7 +7,9 @@
  * transaction seen by a concurrent reader (P7), and a model test: random flow
  * tables over 3 tables, random packets, the pipeline with its exact-match
  * cache against a linear-scan reference interpreter across versions (class
- * 13, P8). */
+ * 13, P8); the trace (pipeline_trace.c): its steps, that it changes nothing,
+ * and that it names the outputs vsw_pl_run() produces on the same random
+ * tables. */
 #include "pipeline_test_frames.h"
 
 #include <pthread.h>
@@ -1610,6 +1612,300 @@ test_packet_out(void **state)
 	fx_free(fx);
 }
 
+/* ---- Trace (pipeline_trace.c) ---- */
+
+#define MAX_TEV 64
+
+struct tcap {
+	unsigned n;
+	struct vsw_pl_trace_ev ev[MAX_TEV];
+	struct vsw_flow_key key[MAX_TEV];
+	bool live[16];
+};
+
+static void
+tcap_event(void *arg, const struct vsw_pl_trace_ev *ev)
+{
+	struct tcap *t = arg;
+
+	assert_true(t->n < MAX_TEV);
+	t->ev[t->n] = *ev;
+	t->key[t->n] = *ev->key;
+	t->ev[t->n].key = NULL;
+	t->n++;
+}
+
+static bool
+tcap_live(void *arg, uint32_t port)
+{
+	const struct tcap *t = arg;
+
+	return port < 16 && t->live[port];
+}
+
+static const struct vsw_pl_trace_ops trace_ops = {.event = tcap_event, .port_live = tcap_live};
+
+static void
+trace_key(struct fx *fx, const struct vsw_flow_key *k, struct tcap *t,
+	  struct vsw_pl_trace_result *res)
+{
+	t->n = 0;
+	assert_int_equal(vsw_pl_trace(fx->pl, k, &trace_ops, t, res), 0);
+}
+
+static const struct vsw_pl_trace_ev *
+tev(const struct tcap *t, unsigned i, enum vsw_pl_trace_kind kind)
+{
+	assert_true(i < t->n);
+	assert_int_equal(t->ev[i].kind, kind);
+	return &t->ev[i];
+}
+
+static void
+test_trace_steps_change_nothing(void **state)
+{
+	struct fx *fx = fx_new(true, false);
+	uint8_t f[TF_MAXLEN];
+	size_t len = tf_build(f, 0, TF_IPV4, TF_TCP, 0, 10);
+	struct vsw_act t0[] = {SETU(VSW_ACT_F_TP_DST, 8080)};
+	struct vsw_act w0[] = {OUT(3)};
+	struct vsw_act t2[] = {{.type = VSW_ACT_GROUP, .u32 = 7}, OUT(VSW_ACT_PORT_CONTROLLER)};
+	struct vsw_act bo[2][1] = {{OUT(4)}, {OUT(5)}};
+	struct vsw_pl_bucket_spec b[2];
+	struct vsw_pl_flow_mod fm;
+	struct vsw_pl_trace_result res;
+	struct stats_arg s = {0};
+	struct tcap *t = calloc(1, sizeof(*t));
+	struct vsw_flow_key k;
+	uint64_t mp, mb, md;
+	uint16_t w[2] = {1, 1};
+	int pick;
+
+	(void)state;
+	assert_non_null(t);
+	for (int i = 0; i < 16; i++)
+		t->live[i] = true;
+	for (int i = 0; i < 2; i++)
+		b[i] = (struct vsw_pl_bucket_spec){.weight = 1,
+						   .acts = bo[i],
+						   .n_acts = 1,
+						   .watch_port = VSW_ACT_PORT_ANY,
+						   .watch_group = VSW_ACT_GROUP_ANY};
+	assert_int_equal(group_add(fx, VSW_PL_MOD_ADD, VSW_PL_GROUP_SELECT, 7, b, 2), VSW_ACT_OK);
+	assert_int_equal(meter_add(fx, VSW_PL_METER_PKTPS, 1, 1, 0), VSW_ACT_OK);
+	/* table 0: tcp → tp_dst=8080, write output:3, metadata 0x5, goto 2 */
+	fm_init(&fm, VSW_PL_ADD, 0, 10);
+	fm.key.eth_type = TF_IPV4;
+	fm.mask.eth_type = 0xffff;
+	fm.key.ip_proto = TF_TCP;
+	fm.mask.ip_proto = 0xff;
+	fm.insts.apply = t0;
+	fm.insts.n_apply = 1;
+	fm.insts.write = w0;
+	fm.insts.n_write = 1;
+	fm.insts.write_metadata = true;
+	fm.insts.metadata = 5;
+	fm.insts.metadata_mask = 0xff;
+	fm.insts.goto_table = 2;
+	fm.cookie = 0xc0;
+	assert_int_equal(fx_mod(fx, &fm), VSW_ACT_OK);
+	/* table 2: metadata 5 and the new port → meter 1, group 7, controller */
+	fm_init(&fm, VSW_PL_ADD, 2, 20);
+	fm.key.metadata = 5;
+	fm.mask.metadata = 0xff;
+	fm.key.tp_dst = 8080;
+	fm.mask.tp_dst = 0xffff;
+	fm.insts.meter_id = 1;
+	fm.insts.apply = t2;
+	fm.insts.n_apply = 2;
+	assert_int_equal(fx_mod(fx, &fm), VSW_ACT_OK);
+
+	vsw_flow_key_extract(f, (uint32_t)len, 1, &k);
+	trace_key(fx, &k, t, &res);
+	assert_int_equal(tev(t, 0, VSW_PL_TRACE_LOOKUP)->table_id, 0);
+	assert_non_null(t->ev[0].flow);
+	assert_int_equal(t->ev[0].flow->cookie, 0xc0);
+	assert_int_equal(tev(t, 1, VSW_PL_TRACE_ACTION)->act->field, VSW_ACT_F_TP_DST);
+	assert_int_equal(t->key[1].tp_dst, 8080); /* the key as the action left it */
+	assert_int_equal(tev(t, 2, VSW_PL_TRACE_WRITE)->n_acts, 1);
+	tev(t, 3, VSW_PL_TRACE_METADATA);
+	assert_int_equal(t->key[3].metadata, 5);
+	assert_int_equal(tev(t, 4, VSW_PL_TRACE_GOTO)->table_id, 2);
+	assert_int_equal(tev(t, 5, VSW_PL_TRACE_LOOKUP)->table_id, 2);
+	assert_non_null(t->ev[5].flow);
+	assert_true(tev(t, 6, VSW_PL_TRACE_METER)->found);
+	assert_int_equal(t->ev[6].meter_rate, 1);
+	assert_int_equal(tev(t, 7, VSW_PL_TRACE_GROUP)->id, 7);
+	assert_int_equal(t->ev[7].group_type, VSW_PL_GROUP_SELECT);
+	assert_int_equal(t->ev[7].n_buckets, 2);
+	pick = vsw_pl_select_bucket(&t->key[7], w, 2);
+	assert_int_equal(tev(t, 8, VSW_PL_TRACE_BUCKET)->bucket, (unsigned)pick);
+	assert_int_equal(t->ev[8].depth, 1);
+	assert_int_equal(tev(t, 9, VSW_PL_TRACE_OUTPUT)->port, 4 + (unsigned)pick);
+	assert_int_equal(t->ev[9].depth, 1);
+	assert_int_equal(tev(t, 10, VSW_PL_TRACE_OUTPUT)->act->type, VSW_ACT_OUT_CONTROLLER);
+	assert_int_equal(t->ev[10].pin_reason, VSW_PL_PIN_ACTION);
+	assert_int_equal(tev(t, 11, VSW_PL_TRACE_ACTION_SET)->n_acts, 1);
+	assert_int_equal(tev(t, 12, VSW_PL_TRACE_OUTPUT)->port, 3);
+	assert_true(t->ev[12].in_set);
+	assert_int_equal(t->n, 13);
+	assert_int_equal(res.n_tables, 2);
+	assert_int_equal(res.n_outputs, 3);
+	assert_false(res.dropped);
+
+	/* The same packet through the pipeline goes to the same places. */
+	struct cap *c = fx_run(fx, f, len, 1);
+
+	assert_int_equal(c->n, 3);
+	assert_int_equal(c->ev[0].port, 4 + (unsigned)pick);
+	assert_int_equal(c->ev[1].kind, EV_CTRL);
+	assert_int_equal(c->ev[2].port, 3);
+
+	/* The trace touched nothing: counters, meter, cache are the run's alone. */
+	vsw_pl_flow_foreach(fx->pl, VSW_PL_TABLE_ALL, sum_stats, &s);
+	assert_int_equal(s.packets, 2);
+	assert_int_equal(vsw_pl_meter_stats(fx->pl, 1, &mp, &mb, &md), 0);
+	assert_int_equal(mp, 1);
+	assert_int_equal(fx->ctx.lookups[0], 1);
+	assert_int_equal(fx->ctx.emc_misses, 1);
+	trace_key(fx, &k, t, &res);
+	s = (struct stats_arg){0};
+	vsw_pl_flow_foreach(fx->pl, VSW_PL_TABLE_ALL, sum_stats, &s);
+	assert_int_equal(s.packets, 2);
+	assert_int_equal(vsw_pl_meter_stats(fx->pl, 1, &mp, &mb, &md), 0);
+	assert_int_equal(mp, 1);
+	assert_int_equal(fx->ctx.lookups[0], 1);
+
+	/* Fast failover with no live bucket: the group drops. */
+	for (int i = 0; i < 2; i++)
+		b[i].watch_port = (uint32_t)(4 + i);
+	assert_int_equal(group_add(fx, VSW_PL_MOD_MODIFY, VSW_PL_GROUP_FF, 7, b, 2), VSW_ACT_OK);
+	t->live[4] = false;
+	trace_key(fx, &k, t, &res);
+	assert_int_equal(tev(t, 8, VSW_PL_TRACE_BUCKET)->bucket, 1);
+	t->live[5] = false;
+	trace_key(fx, &k, t, &res);
+	assert_int_equal(tev(t, 8, VSW_PL_TRACE_DROP)->drop, VSW_PL_DROP_GROUP);
+
+	/* A UDP packet misses table 0: dropped, and why. */
+	k.ip_proto = TF_UDP;
+	trace_key(fx, &k, t, &res);
+	assert_int_equal(t->n, 2);
+	assert_null(tev(t, 0, VSW_PL_TRACE_LOOKUP)->flow);
+	assert_int_equal(tev(t, 1, VSW_PL_TRACE_DROP)->drop, VSW_PL_DROP_TABLE_MISS);
+	assert_true(res.dropped);
+	assert_int_equal(res.drop, VSW_PL_DROP_TABLE_MISS);
+
+	/* A table-miss flow sending to the controller: reason NO_MATCH; push/pop on the key. */
+	struct vsw_act miss[] = {{.type = VSW_ACT_PUSH_VLAN, .u16 = 0x8100},
+				 SETU(VSW_ACT_F_VLAN_VID, 10),
+				 OUT(VSW_ACT_PORT_CONTROLLER),
+				 {.type = VSW_ACT_POP_VLAN},
+				 OUT(VSW_ACT_PORT_IN_PORT)};
+
+	add_simple(fx, 0, 0, miss, 5);
+	trace_key(fx, &k, t, &res);
+	assert_int_equal(t->key[2].vlan_vid, VSW_FLOW_VID_PRESENT | 10);
+	assert_int_equal(tev(t, 3, VSW_PL_TRACE_OUTPUT)->pin_reason, VSW_PL_PIN_NO_MATCH);
+	assert_int_equal(t->key[4].vlan_vid, 0);
+	assert_int_equal(tev(t, 5, VSW_PL_TRACE_OUTPUT)->port, 1); /* IN_PORT resolved */
+	assert_int_equal(res.n_outputs, 2);
+
+	/* No output at all: dropped as the pipeline would (no_output). */
+	struct vsw_act none[] = {SETB(VSW_ACT_F_ETH_DST, 2, 0, 0, 0, 0, 9)};
+
+	fm_init(&fm, VSW_PL_MODIFY_STRICT, 0, 0);
+	fm.insts.apply = none;
+	fm.insts.n_apply = 1;
+	assert_int_equal(fx_mod(fx, &fm), VSW_ACT_OK);
+	trace_key(fx, &k, t, &res);
+	assert_true(res.dropped);
+	assert_int_equal(res.drop, VSW_PL_DROP_NO_OUTPUT);
+	assert_int_equal(tev(t, t->n - 1, VSW_PL_TRACE_DROP)->drop, VSW_PL_DROP_NO_OUTPUT);
+	assert_int_equal(vsw_pl_trace(fx->pl, NULL, &trace_ops, t, &res), -EINVAL);
+	free(t);
+	fx_free(fx);
+}
+
+/* The model test's random tables (class 13): for every packet, the trace
+ * names the outputs and drops vsw_pl_run() produces, in order, with the
+ * frame each output carries. */
+static void
+test_trace_equals_run_on_random_tables(void **state)
+{
+	struct fx *fx = fx_new(false, false);
+	struct tcap *t = calloc(1, sizeof(*t));
+	unsigned checked = 0;
+
+	(void)state;
+	assert_non_null(t);
+	for (int i = 0; i < M_RULES; i++)
+		mrules[i].live = false;
+	for (int round = 0; round < 20; round++) {
+		assert_int_equal(vsw_pl_begin(fx->pl, 0), 0);
+		for (unsigned i = 0; i < (round == 0 ? 200u : 30u); i++) {
+			struct mrule *r = &mrules[rnd(M_RULES)];
+			struct vsw_pl_flow_mod fm;
+
+			if (r->live) {
+				m_flow_mod(r, &fm, VSW_PL_DELETE_STRICT);
+				assert_int_equal(vsw_pl_flow_mod(fx->pl, &fm, NULL, NULL),
+						 VSW_ACT_OK);
+				r->live = false;
+				continue;
+			}
+			m_gen(r);
+			r->prio = m_free_prio(r);
+			m_flow_mod(r, &fm, VSW_PL_ADD);
+			assert_int_equal(vsw_pl_flow_mod(fx->pl, &fm, NULL, NULL), VSW_ACT_OK);
+		}
+		vsw_pl_commit(fx->pl);
+		for (int p = 0; p < 100; p++) {
+			uint8_t f[TF_MAXLEN];
+			uint32_t in_port;
+			size_t len = m_packet(f, &in_port);
+			struct vsw_pl_trace_result res;
+			struct vsw_flow_key k;
+			struct cap *c;
+			unsigned j = 0;
+
+			vsw_flow_key_extract(f, (uint32_t)len, in_port, &k);
+			trace_key(fx, &k, t, &res);
+			c = fx_run(fx, f, len, in_port);
+			for (unsigned i = 0; i < t->n; i++) {
+				const struct vsw_pl_trace_ev *e = &t->ev[i];
+				struct vsw_flow_key got, want = t->key[i];
+
+				if (e->kind != VSW_PL_TRACE_OUTPUT && e->kind != VSW_PL_TRACE_DROP)
+					continue;
+				assert_true(j < c->n);
+				if (e->kind == VSW_PL_TRACE_DROP) {
+					assert_int_equal(c->ev[j].kind, EV_DROP);
+					assert_int_equal(c->ev[j++].port, e->drop);
+					continue;
+				}
+				if (e->act->type == VSW_ACT_OUT_CONTROLLER) {
+					assert_int_equal(c->ev[j].kind, EV_CTRL);
+					assert_memory_equal(&c->ev[j++].pin_key, &want,
+							    sizeof(want));
+					continue;
+				}
+				assert_int_equal(c->ev[j].kind, EV_OUTPUT);
+				assert_int_equal(c->ev[j].port, e->port);
+				frame_key(&c->ev[j++], in_port, &got);
+				want.metadata = 0; /* a frame carries none */
+				assert_memory_equal(&got, &want, sizeof(got));
+			}
+			assert_int_equal(j, c->n);
+			assert_int_equal(res.dropped, c->n == 1 && c->ev[0].kind == EV_DROP);
+			checked++;
+		}
+	}
+	print_message("trace = run: %u packets\n", checked);
+	free(t);
+	fx_free(fx);
+}
+
 int
 main(void)
 {
@@ -1631,6 +1927,8 @@ main(void)
 		cmocka_unit_test(test_p8_emc_version_and_exact_key),
 		cmocka_unit_test(test_p8_emc_not_used_after_reparse),
 		cmocka_unit_test(test_packet_out),
+		cmocka_unit_test(test_trace_steps_change_nothing),
+		cmocka_unit_test(test_trace_equals_run_on_random_tables),
 	};
 	int rc = tf_eal_init("pipeline_test");
 
