@@ -291,10 +291,10 @@ txn_apply(struct dp *dp, struct vsw_pl *pl, const struct ofl_msg *m)
 	}
 }
 
+/* One FLOW/GROUP/METER_MOD as its own transaction; 'rx_ns' as txn_commit. */
 static int
-txn_one(struct peer *pe, const struct ofl_msg *m)
+txn_run(struct dp *dp, const struct ofl_msg *m, uint64_t rx_ns)
 {
-	struct dp *dp = pe->dp;
 	struct vsw_pl *pl = ofl_dp_pipeline(dp);
 	int rc;
 
@@ -308,8 +308,14 @@ txn_one(struct peer *pe, const struct ofl_msg *m)
 		txn_abort(dp, pl);
 		return rc;
 	}
-	txn_commit(dp, pl, pe->c->last_rx_ns);
+	txn_commit(dp, pl, rx_ns);
 	return 0;
+}
+
+static int
+txn_one(struct peer *pe, const struct ofl_msg *m)
+{
+	return txn_run(pe->dp, m, pe->c->last_rx_ns);
 }
 
 int
@@ -699,25 +705,11 @@ ofl_h_bundle_add(struct peer *pe, const struct ofl_msg *m, const uint8_t *raw, s
 
 /* ---- one message from outside a connection (ofl_cli.c) ---- */
 
-/* As txn_one() for a controller's message: the caller (iovsd's control
+/* As a controller's message: the caller (iovsd's control
  * thread) holds the agent's mutex. Not sampled in the install-latency
  * histogram (no message was read). */
 int
 ofl_tables_txn(struct dp *dp, const struct ofl_msg *m)
 {
-	struct vsw_pl *pl = ofl_dp_pipeline(dp);
-	int rc;
-
-	if (pl == NULL)
-		return -OFL_E_BAD_TYPE;
-	rc = txn_begin(dp, pl);
-	if (rc != 0)
-		return -OFL_E_FMF_UNKNOWN;
-	rc = txn_apply(dp, pl, m);
-	if (rc != 0) {
-		txn_abort(dp, pl);
-		return rc;
-	}
-	txn_commit(dp, pl, 0);
-	return 0;
+	return txn_run(dp, m, 0);
 }
