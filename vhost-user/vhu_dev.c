@@ -121,6 +121,34 @@ resync_split(struct vhu_dev *dev, struct vhu_vring *vr, unsigned idx)
 	vhu_vq_set_base(&vr->vq, used);
 }
 
+/* Debug: where the ring's parts are in guest-physical terms (what a RAM dump
+ * of the guest is indexed by: tests/vm/iovs_migrate.sh classifies pages with
+ * it) and whether its used-ring writes go to the dirty log. */
+static void
+vring_started_log(const struct vhu_dev *dev, const struct vhu_vring *vr, unsigned idx,
+		  const struct vhu_vq_layout *l)
+{
+	const uint64_t uva[3] = {vr->addr.desc, vr->addr.avail, vr->addr.used};
+	unsigned long long gpa[3];
+	struct vhu_vq_sizes sz;
+	unsigned i;
+
+	if (iovs_log_get_level() < IOVS_LOG_DEBUG)
+		return;
+	vhu_vq_ring_sizes(l->size, l->packed, &sz);
+	for (i = 0; i < 3; i++) {
+		uint64_t g = UINT64_MAX;
+
+		/* Translated when the ring was laid out: cannot fail here. */
+		(void)vhu_mem_uva_to_gpa(dev->mem, uva[i], sz.bytes[i], &g);
+		gpa[i] = g;
+	}
+	LOG_DBG("%s: ring %u started (%u entries, %s, base %u; guest-physical desc 0x%llx avail "
+		"0x%llx used 0x%llx; log %s, log_guest_addr 0x%llx)",
+		dev->conf.path, idx, vr->num, l->packed ? "packed" : "split", vr->base, gpa[0],
+		gpa[1], gpa[2], l->log_used ? "on" : "off", (unsigned long long)vr->addr.log);
+}
+
 int
 vhu_vring_start(struct vhu_dev *dev, unsigned idx, struct iovs_err *err)
 {
@@ -142,8 +170,7 @@ vhu_vring_start(struct vhu_dev *dev, unsigned idx, struct iovs_err *err)
 		resync_split(dev, vr, idx);
 	vr->broken_logged = false;
 	__atomic_store_n(&vr->running, true, __ATOMIC_RELEASE);
-	LOG_DBG("%s: ring %u started (%u entries, %s, base %u)", dev->conf.path, idx, vr->num,
-		l.packed ? "packed" : "split", vr->base);
+	vring_started_log(dev, vr, idx, &l);
 	if (!was_up && link_up(dev)) {
 		vhu_dev_set_state(dev, "running");
 		LOG_INFO("%s: link up", dev->conf.path);
