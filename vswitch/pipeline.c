@@ -841,6 +841,26 @@ obj_delete(struct vsw_pl *pl, bool group, uint32_t id, vsw_pl_removed_fn fn, voi
 	return VSW_ACT_OK;
 }
 
+/* Puts a new group (or meter) 'obj' with id 'id' into the open transaction,
+ * replacing the one that 'exists'; undone by an abort. Frees 'obj' on error. */
+static enum vsw_act_err
+obj_put(struct vsw_pl *pl, bool group, uint32_t id, void *obj, bool exists)
+{
+	struct idmap *m = group ? map_writable(pl, &pl->groups, &pl->groups_next, 1)
+				: map_writable(pl, &pl->meters, &pl->meters_next, 1);
+
+	if (m == NULL || undo_reserve(pl, 2) != 0) {
+		free(obj);
+		return VSW_ACT_E_NOMEM;
+	}
+	undo_push(pl, UNDO_NEW_OBJ, obj);
+	if (exists)
+		undo_push(pl, UNDO_DEL_OBJ, map_replace(m, id, obj));
+	else
+		map_insert(m, id, obj);
+	return VSW_ACT_OK;
+}
+
 static enum vsw_act_err
 group_delete(struct vsw_pl *pl, uint32_t id, vsw_pl_removed_fn fn, void *arg)
 {
@@ -852,7 +872,6 @@ vsw_pl_group_mod(struct vsw_pl *pl, const struct vsw_pl_group_mod *gm, vsw_pl_re
 		 void *arg)
 {
 	struct vsw_pl_group *g = NULL;
-	struct idmap *m;
 	enum vsw_act_err e;
 	bool exists;
 
@@ -884,17 +903,7 @@ vsw_pl_group_mod(struct vsw_pl *pl, const struct vsw_pl_group_mod *gm, vsw_pl_re
 	e = group_build(pl, gm, &g);
 	if (e != VSW_ACT_OK)
 		return e;
-	m = map_writable(pl, &pl->groups, &pl->groups_next, 1);
-	if (m == NULL || undo_reserve(pl, 2) != 0) {
-		free(g);
-		return VSW_ACT_E_NOMEM;
-	}
-	undo_push(pl, UNDO_NEW_OBJ, g);
-	if (exists)
-		undo_push(pl, UNDO_DEL_OBJ, map_replace(m, g->id, g));
-	else
-		map_insert(m, g->id, g);
-	return VSW_ACT_OK;
+	return obj_put(pl, true, g->id, g, exists);
 }
 
 /* ---- Meters ---- */
@@ -948,7 +957,6 @@ vsw_pl_meter_mod(struct vsw_pl *pl, const struct vsw_pl_meter_mod *mm, vsw_pl_re
 		 void *arg)
 {
 	struct vsw_pl_meter *mt = NULL;
-	struct idmap *m;
 	enum vsw_act_err e;
 	bool exists;
 
@@ -980,17 +988,7 @@ vsw_pl_meter_mod(struct vsw_pl *pl, const struct vsw_pl_meter_mod *mm, vsw_pl_re
 	e = meter_build(pl, mm, &mt);
 	if (e != VSW_ACT_OK)
 		return e;
-	m = map_writable(pl, &pl->meters, &pl->meters_next, 1);
-	if (m == NULL || undo_reserve(pl, 2) != 0) {
-		free(mt);
-		return VSW_ACT_E_NOMEM;
-	}
-	undo_push(pl, UNDO_NEW_OBJ, mt);
-	if (exists)
-		undo_push(pl, UNDO_DEL_OBJ, map_replace(m, mt->id, mt));
-	else
-		map_insert(m, mt->id, mt);
-	return VSW_ACT_OK;
+	return obj_put(pl, false, mt->id, mt, exists);
 }
 
 int
