@@ -208,7 +208,7 @@ check_action(const struct ofl_action *a, enum ofl_action_ctx ctx, struct iovs_er
 	case OFPAT_SET_NW_TTL:
 	case OFPAT_DEC_NW_TTL:
 		return 0;
-	default: /* MPLS, PBB: decoded, not implemented */
+	default: /* MPLS, PBB: outside OpenFlow-lite, decoded and refused */
 		return ofl_fail(err, OFL_E_BAC_BAD_TYPE, "action type %u not supported", a->type);
 	}
 }

@@ -112,21 +112,21 @@ static void
 rcu_run(struct rcu *r, uint64_t floor)
 {
 	size_t n = r->n, k = 0;
-	struct deferred *todo = malloc((n ? n : 1) * sizeof(*todo));
+	struct deferred *due = malloc((n ? n : 1) * sizeof(*due));
 	size_t nt = 0;
 
-	assert_non_null(todo);
+	assert_non_null(due);
 	for (size_t i = 0; i < n; i++) {
 		if (r->q[i].tag < floor)
-			todo[nt++] = r->q[i];
+			due[nt++] = r->q[i];
 		else
 			r->q[k++] = r->q[i];
 	}
 	/* Entries added by callbacks go after the kept ones. */
 	r->n = k;
 	for (size_t i = 0; i < nt; i++)
-		todo[i].fn(todo[i].arg);
-	free(todo);
+		due[i].fn(due[i].arg);
+	free(due);
 }
 
 static void
