@@ -98,4 +98,14 @@ struct vsw_pl {
 /* Meter conformance of a packet of 'bytes' at 'now' (pipeline_run.c). */
 bool vsw_pl_meter_pass(struct vsw_pl_meter *mt, unsigned pmd, uint32_t bytes, uint64_t now);
 
+/* pipeline_run.c, shared with the trace (pipeline_trace.c) so both judge
+ * alike. A bucket is live (OF 1.3 §6.5) if its watch port is (port_live NULL:
+ * every port is) and its watch group has a live bucket, chained at most
+ * VSW_PL_GROUP_DEPTH deep; 'groups' as the packet sees them. */
+bool vsw_pl_bucket_live(const struct idmap *groups, const struct vsw_pl_bucket *b, unsigned depth,
+			bool (*port_live)(void *arg, uint32_t port), void *arg);
+/* A flow of priority 0 that matches everything (the table-miss flow): its
+ * packet-ins say NO_MATCH. */
+bool vsw_pl_flow_is_miss(const struct vsw_pl_flow *f);
+
 #endif

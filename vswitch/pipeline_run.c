@@ -123,38 +123,32 @@ pkt_clone(const struct run *r, struct rte_mbuf *m)
 	return rte_pktmbuf_copy(m, mp, 0, UINT32_MAX);
 }
 
-static bool
-port_live(const struct run *r, uint32_t port)
+bool
+vsw_pl_bucket_live(const struct idmap *groups, const struct vsw_pl_bucket *b, unsigned depth,
+		   bool (*port_live)(void *arg, uint32_t port), void *arg)
 {
-	return r->ops->port_live == NULL || r->ops->port_live(r->octx, port);
-}
+	const struct vsw_pl_group *g;
 
-static bool group_live(const struct run *r, const struct idmap *groups, uint32_t id,
-		       unsigned depth);
+	if (b->watch_port != VSW_ACT_PORT_ANY && port_live != NULL &&
+	    !port_live(arg, b->watch_port))
+		return false;
+	if (b->watch_group == VSW_ACT_GROUP_ANY)
+		return true;
+	/* The watched group is live if some bucket is (OF 1.3 §6.5). */
+	g = vsw_pl_map_find(groups, b->watch_group);
+	if (g == NULL || depth > VSW_PL_GROUP_DEPTH)
+		return false;
+	for (unsigned i = 0; i < g->n_buckets; i++)
+		if (vsw_pl_bucket_live(groups, &g->b[i], depth + 1, port_live, arg))
+			return true;
+	return false;
+}
 
 static bool
 bucket_live(const struct run *r, const struct idmap *groups, const struct vsw_pl_bucket *b,
 	    unsigned depth)
 {
-	if (b->watch_port != VSW_ACT_PORT_ANY && !port_live(r, b->watch_port))
-		return false;
-	if (b->watch_group != VSW_ACT_GROUP_ANY && !group_live(r, groups, b->watch_group, depth))
-		return false;
-	return true;
-}
-
-/* A group is live if some bucket is (OF 1.3 §6.5). */
-static bool
-group_live(const struct run *r, const struct idmap *groups, uint32_t id, unsigned depth)
-{
-	const struct vsw_pl_group *g = vsw_pl_map_find(groups, id);
-
-	if (g == NULL || depth > VSW_PL_GROUP_DEPTH)
-		return false;
-	for (unsigned i = 0; i < g->n_buckets; i++)
-		if (bucket_live(r, groups, &g->b[i], depth + 1))
-			return true;
-	return false;
+	return vsw_pl_bucket_live(groups, b, depth, r->ops->port_live, r->octx);
 }
 
 static bool exec_list(const struct run *r, struct pkt *p, const struct vsw_act *ops, size_t n,
@@ -357,8 +351,8 @@ count_flow(const struct run *r, const struct vsw_pl_flow *f, uint32_t bytes)
 	__atomic_store_n(&c->used_ns, r->ctx->now_ns, __ATOMIC_RELAXED);
 }
 
-static bool
-is_miss_flow(const struct vsw_pl_flow *f)
+bool
+vsw_pl_flow_is_miss(const struct vsw_pl_flow *f)
 {
 	const vsw_flow_word *w = vsw_flow_key_words(&f->rule.mask);
 
@@ -369,7 +363,6 @@ is_miss_flow(const struct vsw_pl_flow *f)
 			return false;
 	return true;
 }
-
 /* The action set at the end of the pipeline (§5.10). */
 static void
 exec_set(const struct run *r, struct pkt *p, const struct vsw_act_set *set)
@@ -441,7 +434,7 @@ run_packet(const struct run *r, struct rte_mbuf *m, struct vsw_flow_key *key, bo
 		prog = vsw_cls_rule_actions(&f->rule);
 		p.table_id = t;
 		p.cookie = f->cookie;
-		p.miss_flow = is_miss_flow(f);
+		p.miss_flow = vsw_pl_flow_is_miss(f);
 		if (prog->meter_id != 0) {
 			struct vsw_pl_meter *mt = vsw_pl_map_find(
 				__atomic_load_n(&pl->meters, __ATOMIC_ACQUIRE), prog->meter_id);

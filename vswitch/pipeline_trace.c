@@ -232,32 +232,9 @@ key_modify(struct vsw_flow_key *k, const struct vsw_act *a)
 /* ---- groups, as pipeline_run.c chooses buckets ---- */
 
 static bool
-port_live(const struct tr *t, uint32_t port)
-{
-	return t->ops->port_live == NULL || t->ops->port_live(t->arg, port);
-}
-
-static bool group_live(const struct tr *t, uint32_t id, unsigned depth);
-
-static bool
 bucket_live(const struct tr *t, const struct vsw_pl_bucket *b, unsigned depth)
 {
-	if (b->watch_port != VSW_ACT_PORT_ANY && !port_live(t, b->watch_port))
-		return false;
-	return b->watch_group == VSW_ACT_GROUP_ANY || group_live(t, b->watch_group, depth);
-}
-
-static bool
-group_live(const struct tr *t, uint32_t id, unsigned depth)
-{
-	const struct vsw_pl_group *g = vsw_pl_map_find(t->groups, id);
-
-	if (g == NULL || depth > VSW_PL_GROUP_DEPTH)
-		return false;
-	for (unsigned i = 0; i < g->n_buckets; i++)
-		if (bucket_live(t, &g->b[i], depth + 1))
-			return true;
-	return false;
+	return vsw_pl_bucket_live(t->groups, b, depth, t->ops->port_live, t->arg);
 }
 
 /* The buckets a packet with 'key' takes; returns how many. */
@@ -377,20 +354,6 @@ trace_list(struct tr *t, struct tpkt *p, const struct vsw_act *ops, size_t n, un
 		trace_one(t, p, &ops[i], depth, in_set);
 }
 
-/* A flow of priority 0 that matches everything: its packet-ins say NO_MATCH. */
-static bool
-is_miss_flow(const struct vsw_pl_flow *f)
-{
-	const vsw_flow_word *w = vsw_flow_key_words(&f->rule.mask);
-
-	if (f->rule.priority != 0)
-		return false;
-	for (size_t i = 0; i < VSW_FLOW_KEY_WORDS; i++)
-		if (w[i] != 0)
-			return false;
-	return true;
-}
-
 /* One flow's instructions (§5.9 order); returns true when a goto follows. */
 static bool
 trace_flow(struct tr *t, struct tpkt *p, const struct vsw_act_prog *prog, struct vsw_act_set *set)
@@ -488,7 +451,7 @@ vsw_pl_trace(struct vsw_pl *pl, const struct vsw_flow_key *key, const struct vsw
 			break;
 		}
 		prog = vsw_cls_rule_actions(&f->rule);
-		t.miss_flow = is_miss_flow(f);
+		t.miss_flow = vsw_pl_flow_is_miss(f);
 		if (prog->meter_id != 0 && !trace_meter(&t, &p, meters, prog->meter_id)) {
 			finish(&t, &p, VSW_PL_DROP_METER);
 			break;
