@@ -46,11 +46,11 @@ struct cls_hmap {
 };
 
 struct vsw_cls_head {
-	struct vsw_flow_key key; /* masked */
+	struct vsw_cls_rule *rules; /* readers: acquire; first: a lookup's line */
 	uint64_t hash;
 	uint64_t index_hash[CLS_MAX_INDEX];
-	struct vsw_cls_rule *rules; /* readers: acquire */
 	struct cls_subtable *st;
+	struct vsw_flow_key key; /* masked */
 };
 
 struct cls_subtable {
@@ -318,54 +318,91 @@ rule_better(const struct vsw_cls_rule *a, const struct vsw_cls_rule *b)
 	       (a->priority == b->priority && a->seq < b->seq);
 }
 
+/* Readers: hashes 'key' under 'st's mask into '*hash' and returns true, or
+ * returns false as soon as a stage index says no rule of 'st' can match. */
+static inline bool
+subtable_hash(const struct cls_subtable *st, const struct vsw_flow_key *key, uint64_t *hash,
+	      struct vsw_flow_key *wc)
+{
+	const vsw_flow_word *k = vsw_flow_key_words(key), *m = vsw_flow_key_words(&st->mask);
+	uint64_t h = HASH_BASIS;
+	unsigned int i = 0;
+
+	for (unsigned int j = 0; j < st->n_index; j++) {
+		const struct cls_hmap_arr *a = hmap_arr(&st->index[j]);
+		uint64_t ih;
+		uint32_t pos;
+
+		for (; i < st->index_end[j]; i++)
+			h = hash_add(h, k[st->words[i]] & m[st->words[i]]);
+		ih = hash_finish(h, i);
+		pos = (uint32_t)ih & a->mask;
+		if (hmap_next(a, ih, &pos) == NULL) {
+			if (wc)
+				wc_add(wc, st, i);
+			return false;
+		}
+	}
+	for (; i < st->n_words; i++)
+		h = hash_add(h, k[st->words[i]] & m[st->words[i]]);
+	if (wc)
+		wc_add(wc, st, st->n_words);
+	*hash = hash_finish(h, st->n_words);
+	return true;
+}
+
+static inline bool
+head_matches(const struct cls_subtable *st, const struct vsw_cls_head *head,
+	     const struct vsw_flow_key *key)
+{
+	const vsw_flow_word *k = vsw_flow_key_words(key), *m = vsw_flow_key_words(&st->mask);
+	const vsw_flow_word *hk = vsw_flow_key_words(&head->key);
+	uint64_t diff = 0;
+
+	for (unsigned int i = 0; i < st->n_words; i++)
+		diff |= (k[st->words[i]] & m[st->words[i]]) ^ hk[st->words[i]];
+	return diff == 0;
+}
+
+/* Readers: the head of 'key' in 'a', starting from the slot candidate 'head'
+ * found at '*pos' (hmap_next), or NULL. */
+static inline const struct vsw_cls_head *
+head_find(const struct cls_subtable *st, const struct cls_hmap_arr *a,
+	  const struct vsw_cls_head *head, const struct vsw_flow_key *key, uint64_t hash,
+	  uint32_t *pos)
+{
+	for (; head != NULL; head = hmap_next(a, hash, pos))
+		if (head_matches(st, head, key))
+			return head;
+	return NULL;
+}
+
+static inline const struct vsw_cls_rule *
+head_first_visible(const struct vsw_cls_head *head, uint64_t version)
+{
+	for (const struct vsw_cls_rule *r = __atomic_load_n(&head->rules, __ATOMIC_ACQUIRE); r;
+	     r = __atomic_load_n(&r->next, __ATOMIC_ACQUIRE))
+		if (vsw_cls_rule_visible(r, version))
+			return r;
+	return NULL;
+}
+
 /* Readers: the best rule of 'st' visible at 'version' matching 'key'. */
 static const struct vsw_cls_rule *
 subtable_lookup(const struct cls_subtable *st, uint64_t version, const struct vsw_flow_key *key,
 		struct vsw_flow_key *wc)
 {
-	const vsw_flow_word *k = vsw_flow_key_words(key), *m = vsw_flow_key_words(&st->mask);
 	const struct cls_hmap_arr *a;
 	const struct vsw_cls_head *head;
-	uint64_t h = HASH_BASIS;
-	unsigned int i = 0;
+	uint64_t h;
 	uint32_t pos;
 
-	for (unsigned int j = 0; j < st->n_index; j++) {
-		uint64_t ih;
-
-		for (; i < st->index_end[j]; i++)
-			h = hash_add(h, k[st->words[i]] & m[st->words[i]]);
-		ih = hash_finish(h, i);
-		a = hmap_arr(&st->index[j]);
-		pos = (uint32_t)ih & a->mask;
-		if (hmap_next(a, ih, &pos) == NULL) {
-			if (wc)
-				wc_add(wc, st, i);
-			return NULL;
-		}
-	}
-	for (; i < st->n_words; i++)
-		h = hash_add(h, k[st->words[i]] & m[st->words[i]]);
-	h = hash_finish(h, st->n_words);
-	if (wc)
-		wc_add(wc, st, st->n_words);
+	if (!subtable_hash(st, key, &h, wc))
+		return NULL;
 	a = hmap_arr(&st->heads);
 	pos = (uint32_t)h & a->mask;
-	while ((head = hmap_next(a, h, &pos)) != NULL) {
-		const vsw_flow_word *hk = vsw_flow_key_words(&head->key);
-		uint64_t diff = 0;
-
-		for (i = 0; i < st->n_words; i++)
-			diff |= (k[st->words[i]] & m[st->words[i]]) ^ hk[st->words[i]];
-		if (diff)
-			continue;
-		for (const struct vsw_cls_rule *r = __atomic_load_n(&head->rules, __ATOMIC_ACQUIRE);
-		     r; r = __atomic_load_n(&r->next, __ATOMIC_ACQUIRE))
-			if (vsw_cls_rule_visible(r, version))
-				return r;
-		return NULL;
-	}
-	return NULL;
+	head = head_find(st, a, hmap_next(a, h, &pos), key, h, &pos);
+	return head != NULL ? head_first_visible(head, version) : NULL;
 }
 
 const struct vsw_cls_rule *
@@ -386,6 +423,80 @@ vsw_cls_lookup(const struct vsw_cls *cls, uint64_t version, const struct vsw_flo
 			best = r;
 	}
 	return best;
+}
+
+#define FOR_EACH_BIT(i, bits)                                                                      \
+	for (uint32_t _b = (bits), i; _b != 0 && ((i = (uint32_t)__builtin_ctz(_b)), 1);           \
+	     _b &= _b - 1)
+
+/* One subtable for the keys in 'todo', in three passes so that the cache
+ * misses of different keys overlap: hash and prefetch the slot; take the
+ * slot's head and prefetch it; compare and prefetch its first rule. */
+static void
+subtable_lookup_batch(const struct cls_subtable *st, uint64_t version,
+		      const struct vsw_flow_key *const *keys, uint32_t todo,
+		      const struct vsw_cls_rule **best)
+{
+	const struct cls_hmap_arr *a = hmap_arr(&st->heads);
+	const struct vsw_cls_head *head[VSW_CLS_BATCH];
+	uint64_t hash[VSW_CLS_BATCH];
+	uint32_t pos[VSW_CLS_BATCH], live = 0;
+	unsigned int last = st->n_words > 0 ? st->words[st->n_words - 1] : 0;
+
+	FOR_EACH_BIT(i, todo)
+	{
+		if (!subtable_hash(st, keys[i], &hash[i], NULL))
+			continue;
+		pos[i] = (uint32_t)hash[i] & a->mask;
+		__builtin_prefetch(&a->slots[pos[i]]);
+		live |= 1u << i;
+	}
+	FOR_EACH_BIT(i, live)
+	{
+		head[i] = hmap_next(a, hash[i], &pos[i]);
+		if (head[i] == NULL) {
+			live &= ~(1u << i);
+			continue;
+		}
+		__builtin_prefetch(head[i]);
+		__builtin_prefetch(&vsw_flow_key_words(&head[i]->key)[last]);
+	}
+	FOR_EACH_BIT(i, live)
+	{
+		head[i] = head_find(st, a, head[i], keys[i], hash[i], &pos[i]);
+		if (head[i] == NULL) {
+			live &= ~(1u << i);
+			continue;
+		}
+		__builtin_prefetch(__atomic_load_n(&head[i]->rules, __ATOMIC_RELAXED));
+	}
+	FOR_EACH_BIT(i, live)
+	{
+		const struct vsw_cls_rule *r = head_first_visible(head[i], version);
+
+		if (r != NULL && rule_better(r, best[i]))
+			best[i] = r;
+	}
+}
+
+void
+vsw_cls_lookup_batch(const struct vsw_cls *cls, uint64_t version,
+		     const struct vsw_flow_key *const *keys, unsigned int n,
+		     const struct vsw_cls_rule **out)
+{
+	const struct cls_pvec *vec = __atomic_load_n(&cls->vec, __ATOMIC_ACQUIRE);
+	uint32_t todo = n >= 32 ? UINT32_MAX : (UINT32_C(1) << n) - 1;
+
+	for (unsigned int i = 0; i < n; i++)
+		out[i] = NULL;
+	for (uint32_t s = 0; s < vec->n && todo != 0; s++) {
+		/* A key whose best rule beats this subtable's is done (the
+		 * vector is in descending max_priority, as in vsw_cls_lookup). */
+		FOR_EACH_BIT(i, todo)
+		if (out[i] != NULL && vec->e[s].max_priority < out[i]->priority)
+			todo &= ~(1u << i);
+		subtable_lookup_batch(vec->e[s].st, version, keys, todo, out);
+	}
 }
 
 /* ---- the subtable vector ---- */

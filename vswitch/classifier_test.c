@@ -908,7 +908,7 @@ m_packet(struct model *md, uint64_t v)
 }
 
 struct mstats {
-	uint64_t lookups, hits, mutations, finds, wc_bits;
+	uint64_t lookups, hits, mutations, finds, wc_bits, batched;
 };
 
 /* Looks 'k' up at 'v' in both, and checks that every key agreeing with 'k' on
@@ -946,6 +946,31 @@ m_check(struct vsw_cls *cls, struct model *md, uint64_t v, const struct vsw_flow
 			fail_msg("class 13: a key agreeing on the wildcards gets rule %d, not %d",
 				 id_of(vsw_cls_lookup(cls, v, &k2, NULL)), id_of(got));
 		ms->mutations++;
+	}
+}
+
+/* vsw_cls_lookup_batch() of 1..VSW_CLS_BATCH keys at 'v' against the model. */
+static void
+m_check_batch(struct vsw_cls *cls, struct model *md, uint64_t v, struct mstats *ms)
+{
+	struct vsw_flow_key keys[VSW_CLS_BATCH];
+	const struct vsw_flow_key *kp[VSW_CLS_BATCH];
+	const struct vsw_cls_rule *got[VSW_CLS_BATCH];
+	unsigned int n = 1 + rnd_below(VSW_CLS_BATCH);
+
+	for (unsigned int i = 0; i < n; i++) {
+		keys[i] = m_packet(md, v);
+		kp[i] = &keys[i];
+	}
+	vsw_cls_lookup_batch(cls, v, kp, n, got);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct mrule *want = m_lookup(md, v, &keys[i]);
+
+		if (got[i] != (want ? &want->t->r : NULL))
+			fail_msg("batch of %u, key %u, version %llu: classifier %d, reference %d",
+				 n, i, (unsigned long long)v, id_of(got[i]),
+				 want ? want->t->id : -1);
+		ms->batched++;
 	}
 }
 
@@ -1133,6 +1158,7 @@ model_run(uint64_t seed, uint32_t target_rules, uint32_t txns, uint32_t prio_ran
 
 			m_check(cls, &md, rv, &k, &ms);
 		}
+		m_check_batch(cls, &md, floor + rnd_below((uint32_t)(cur - floor + 1)), &ms);
 		if (t % 64 == 0)
 			m_check_find(cls, &md, floor + rnd_below((uint32_t)(cur - floor + 1)), &ms);
 		{
@@ -1145,11 +1171,12 @@ model_run(uint64_t seed, uint32_t target_rules, uint32_t txns, uint32_t prio_ran
 	}
 	print_message("%zu live rules (%d inserted), up to %zu subtables, %llu versions; "
 		      "%llu lookups (%llu hits) checked against the scan, %llu wildcard "
-		      "mutations, %llu finds; %.1f wildcard bits per lookup\n",
+		      "mutations, %llu finds, %llu batched lookups; %.1f wildcard bits per "
+		      "lookup\n",
 		      live, next_id, max_subtables, (unsigned long long)cur,
 		      (unsigned long long)ms.lookups, (unsigned long long)ms.hits,
 		      (unsigned long long)ms.mutations, (unsigned long long)ms.finds,
-		      (double)ms.wc_bits / (double)ms.lookups);
+		      (unsigned long long)ms.batched, (double)ms.wc_bits / (double)ms.lookups);
 	/* the packets do meet the rules, and miss them too */
 	assert_true(ms.hits * 4 > ms.lookups);
 	if (specific)

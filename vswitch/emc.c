@@ -57,6 +57,13 @@ vsw_emc_lookup(const struct vsw_emc *emc, const struct vsw_flow_key *key, uint32
 }
 
 void
+vsw_emc_prefetch(const struct vsw_emc *emc, uint32_t hash)
+{
+	__builtin_prefetch(&emc->e[slot(hash, 0)]);
+	__builtin_prefetch(&emc->e[slot(hash, 1)]);
+}
+
+void
 vsw_emc_insert(struct vsw_emc *emc, const struct vsw_flow_key *key, uint32_t hash, uint64_t version,
 	       const struct vsw_pl_flow *const *flows, unsigned n)
 {

@@ -46,6 +46,10 @@ const struct vsw_emc_entry *vsw_emc_lookup(const struct vsw_emc *emc,
 					   const struct vsw_flow_key *key, uint32_t hash,
 					   uint64_t version);
 
+/* Brings the entries 'hash' may be in towards the cache (a burst hashes its
+ * keys, prefetches, then looks up). */
+void vsw_emc_prefetch(const struct vsw_emc *emc, uint32_t hash);
+
 /* Caches 'n' (1..VSW_PL_MAX_HOPS) hops for 'key' at 'version'. */
 void vsw_emc_insert(struct vsw_emc *emc, const struct vsw_flow_key *key, uint32_t hash,
 		    uint64_t version, const struct vsw_pl_flow *const *flows, unsigned n);
