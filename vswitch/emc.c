@@ -69,7 +69,7 @@ vsw_emc_insert(struct vsw_emc *emc, const struct vsw_flow_key *key, uint32_t has
 {
 	struct vsw_emc_entry *e0 = &emc->e[slot(hash, 0)], *e1 = &emc->e[slot(hash, 1)], *e;
 
-	if (n == 0 || n > VSW_PL_MAX_HOPS)
+	if (n == 0 || n > VSW_EMC_MAX_HOPS)
 		return;
 	if (e0->n == 0 || e0->version != version)
 		e = e0;

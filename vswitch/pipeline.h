@@ -44,12 +44,13 @@
 
 #include "actions.h"
 #include "classifier.h"
+#include "emc.h"
 #include "flow_key.h"
 
 #define VSW_PL_TABLES	   64
 #define VSW_PL_TABLE_ALL   0xff
 #define VSW_PL_MAX_PMDS	   64
-#define VSW_PL_MAX_HOPS	   8 /* tables an exact-match cache entry can cover */
+#define VSW_PL_MAX_HOPS	   VSW_EMC_MAX_HOPS
 #define VSW_PL_MAX_BUCKETS 32
 #define VSW_PL_GROUP_DEPTH 4 /* groups chained in groups */
 
@@ -279,6 +280,7 @@ struct vsw_pl_ctx {
 	uint64_t now_ns;	/* set by the caller before each vsw_pl_run */
 	struct rte_mempool *mp; /* copies (clones, shared segments) */
 	struct vsw_emc *emc;	/* NULL: no cache */
+	struct vsw_emc_gate emc_gate;
 	struct vsw_act_scratch *scratch;
 	/* Written by the PMD with relaxed stores, readable (relaxed) by the
 	 * control thread: OFPMP_TABLE's lookup and matched counts. */

@@ -514,6 +514,7 @@ run_burst(struct run *r, struct rte_mbuf **pkts, struct vsw_flow_key *keys, unsi
 	struct hint h[VSW_CLS_BATCH];
 	uint8_t miss_idx[VSW_CLS_BATCH];
 	unsigned n_miss = 0;
+	bool emc = ctx->emc != NULL && vsw_emc_gate_use(&ctx->emc_gate);
 
 	r->version = vsw_cls_version_read(&ctx->pl->version);
 	for (unsigned i = 0; i < n; i++) {
@@ -523,17 +524,16 @@ run_burst(struct run *r, struct rte_mbuf **pkts, struct vsw_flow_key *keys, unsi
 			local[i].in_port = in_port;
 			vsw_act_key_refresh(pkts[i], key[i], ctx->scratch);
 		}
-		if (ctx->emc != NULL) {
+		if (emc) {
 			h[i].hash = vsw_pl_key_hash(key[i]);
 			vsw_emc_prefetch(ctx->emc, h[i].hash);
 		}
 	}
 	for (unsigned i = 0; i < n; i++) {
 		const struct vsw_emc_entry *e =
-			ctx->emc != NULL ? vsw_emc_lookup(ctx->emc, key[i], h[i].hash, r->version)
-					 : NULL;
+			emc ? vsw_emc_lookup(ctx->emc, key[i], h[i].hash, r->version) : NULL;
 
-		h[i].cacheable = ctx->emc != NULL && e == NULL;
+		h[i].cacheable = emc && e == NULL;
 		if (e != NULL) {
 			h[i].n_known = e->n;
 			memcpy(h[i].known, e->flows, e->n * sizeof(e->flows[0]));
@@ -542,10 +542,12 @@ run_burst(struct run *r, struct rte_mbuf **pkts, struct vsw_flow_key *keys, unsi
 		} else {
 			miss_key[n_miss] = key[i];
 			miss_idx[n_miss++] = (uint8_t)i;
-			if (ctx->emc != NULL)
+			if (emc)
 				stat_inc(&ctx->emc_misses);
 		}
 	}
+	if (emc)
+		vsw_emc_gate_count(&ctx->emc_gate, n, n - n_miss);
 	if (n_miss > 0)
 		vsw_cls_lookup_batch(ctx->pl->cls[0], r->version, miss_key, n_miss, found);
 	for (unsigned j = 0; j < n_miss; j++) {
@@ -606,6 +608,7 @@ vsw_pl_ctx_init(struct vsw_pl_ctx *ctx, struct vsw_pl *pl, unsigned pmd, struct 
 	ctx->scratch = malloc(sizeof(*ctx->scratch));
 	if (ctx->scratch == NULL)
 		return -ENOMEM;
+	ctx->emc_gate.on = true;
 	if (emc && vsw_emc_create(&ctx->emc) != 0) {
 		free(ctx->scratch);
 		ctx->scratch = NULL;

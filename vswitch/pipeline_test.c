@@ -1486,7 +1486,10 @@ test_class13_p8_pipeline_with_emc_equals_reference(void **state)
 			uint32_t in_port;
 			size_t len = m_packet(f, &in_port);
 
+			/* This test is about the cache's answers, not its gate. */
+			fx->ctx.emc_gate.on = true;
 			m_compare(fx, f, len, in_port);
+			fx->ctx.emc_gate.on = true;
 			m_compare(fx, f, len, in_port);
 		}
 		assert_true(fx->ctx.emc_hits - hits_before >= 150);
@@ -1517,6 +1520,50 @@ test_p8_emc_version_and_exact_key(void **state)
 	assert_null(vsw_emc_lookup(emc, &k2, h, 5)); /* same hash, other key */
 	assert_int_equal(vsw_emc_count(emc, 5), 1);
 	vsw_emc_destroy(emc);
+}
+
+/* Runs 'n' one-frame bursts; frame i has source MAC 'i % distinct'. */
+static void
+gate_traffic(struct fx *fx, unsigned n, unsigned distinct)
+{
+	uint8_t f[TF_MAXLEN];
+	size_t len = tf_build(f, 0, TF_IPV4, TF_UDP, 0, 10);
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = i % distinct;
+
+		f[9] = (uint8_t)(k >> 16);
+		f[10] = (uint8_t)(k >> 8);
+		f[11] = (uint8_t)k;
+		assert_int_equal(fx_run(fx, f, len, 1)->n, 1);
+	}
+}
+
+/* The cache is used while it pays: all-distinct traffic turns it off (then
+ * only one burst in VSW_EMC_SAMPLE looks it up), repeating traffic turns it
+ * back on; forwarding is the same throughout. */
+static void
+test_emc_gate(void **state)
+{
+	struct fx *fx = fx_new(true, false);
+	struct vsw_act o2[] = {OUT(2)};
+	uint64_t looked;
+
+	(void)state;
+	add_simple(fx, 0, 1, o2, 1);
+	assert_true(fx->ctx.emc_gate.on);
+	gate_traffic(fx, VSW_EMC_WINDOW, VSW_EMC_WINDOW); /* every key new: 0 % hits */
+	assert_false(fx->ctx.emc_gate.on);
+	looked = fx->ctx.emc_hits + fx->ctx.emc_misses;
+	gate_traffic(fx, 64 * VSW_EMC_SAMPLE, 1u << 20);
+	assert_int_equal(fx->ctx.emc_hits + fx->ctx.emc_misses - looked, 64);
+	/* Four keys: the sampled bursts fill the cache and hit. */
+	gate_traffic(fx, (VSW_EMC_WINDOW + 64) * VSW_EMC_SAMPLE, 4);
+	assert_true(fx->ctx.emc_gate.on);
+	looked = fx->ctx.emc_hits;
+	gate_traffic(fx, 100, 4);
+	assert_int_equal(fx->ctx.emc_hits - looked, 100);
+	fx_free(fx);
 }
 
 /* A pop_vlan re-extracts the key: under a third tag the L3 fields were not in
@@ -1925,6 +1972,7 @@ main(void)
 		cmocka_unit_test(test_p7_transaction_atomic_for_reader),
 		cmocka_unit_test(test_class13_p8_pipeline_with_emc_equals_reference),
 		cmocka_unit_test(test_p8_emc_version_and_exact_key),
+		cmocka_unit_test(test_emc_gate),
 		cmocka_unit_test(test_p8_emc_not_used_after_reparse),
 		cmocka_unit_test(test_packet_out),
 		cmocka_unit_test(test_trace_steps_change_nothing),
