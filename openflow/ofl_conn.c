@@ -171,7 +171,7 @@ out_reserve(struct ofl_conn *c, size_t len)
 
 	if (c->ohead > 0 && c->ohead == c->olen)
 		c->ohead = c->olen = 0;
-	if (ofl_conn_queued(c) + len > c->p.max_out_bytes)
+	if (ofl_conn_queued(c) >= c->p.max_out_bytes)
 		return ofl_conn_fail(c, -ENOBUFS,
 				     "output queue over %zu bytes: the peer does not read",
 				     c->p.max_out_bytes);

@@ -9,9 +9,11 @@
  * 5 s default), and answers every message ofl_decode() refuses with the
  * OFPT_ERROR it names, keeping the connection up. Every other decoded message
  * goes to the owner's callback (the agent's dispatch table). Replies go to a
- * bounded output queue: when a controller stops reading and the queue would
- * grow past 'max_out_bytes', the connection is closed rather than the thread
- * blocked or memory spent.
+ * bounded output queue: when a controller stops reading and the queue already
+ * holds 'max_out_bytes', the connection is closed rather than the thread
+ * blocked or memory spent. One message or multipart reply is queued whole
+ * even if it takes the queue past the cap: a dump of 100k flows is about
+ * 10 MB, and the peer asked for it.
  *
  * Role and async configuration live here per connection (OF 1.3.5 §6.3.6,
  * §7.3.10); the generation id they are checked against belongs to the
@@ -128,8 +130,8 @@ int ofl_conn_resume(struct ofl_conn *c, ofl_conn_msg_fn fn, void *arg);
 int ofl_conn_run(struct ofl_conn *c, uint64_t now_ms);
 
 /* Queues 'len' bytes (whole messages) and writes what the socket takes.
- * Returns 0, or -ENOBUFS when the queue would pass its cap (the connection is
- * then CLOSED), or -errno from the socket. */
+ * Returns 0, or -ENOBUFS when the queue already holds its cap (the connection
+ * is then CLOSED), or -errno from the socket. */
 int ofl_conn_send(struct ofl_conn *c, const uint8_t *buf, size_t len);
 /* Encodes and sends 'm' (version 0x04; xid as given). */
 int ofl_conn_send_msg(struct ofl_conn *c, const struct ofl_msg *m);

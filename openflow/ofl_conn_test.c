@@ -453,8 +453,8 @@ test_async_defaults(void **state)
 	assert_false(ofl_conn_async_wants(f->c, OFL_ASYNC_PORT_STATUS, 40));
 }
 
-/* A peer that never reads: the queue stops at its cap and the connection
- * closes, without ever blocking. */
+/* A peer that never reads: the queue stops at its cap (plus the message
+ * that passed it) and the connection closes, without ever blocking. */
 static void
 test_output_cap(void **state)
 {
@@ -471,7 +471,7 @@ test_output_cap(void **state)
 	assert_int_equal(ofl_conn_create(sv[0], &p, 0, &c), 0);
 	for (i = 0; i < 10000 && rc == 0; i++) {
 		rc = ofl_conn_send(c, msg, sizeof(msg));
-		assert_true(ofl_conn_queued(c) <= p.max_out_bytes);
+		assert_true(ofl_conn_queued(c) <= p.max_out_bytes + sizeof(msg));
 	}
 	assert_int_equal(rc, -ENOBUFS);
 	assert_true(i > 64 && i < 1000); /* the socket took a little, the queue 64 KB */
@@ -480,6 +480,56 @@ test_output_cap(void **state)
 	assert_int_equal(ofl_conn_send(c, msg, sizeof(msg)), -EPIPE);
 	ofl_conn_destroy(c);
 	close(sv[1]);
+}
+
+/* A reply bigger than the cap (a large flow dump) is queued whole and
+ * delivered in order; the next message is refused only while the queue is
+ * at its cap. */
+static void
+test_output_big_reply(void **state)
+{
+	struct ofl_conn_params p = {.max_out_bytes = 64 * 1024};
+	size_t len = 1 << 20, got = 0, cap = len + 4096;
+	uint8_t *big = calloc(1, len), *rx = malloc(cap);
+	uint8_t echo[8] = {4, OFPT_ECHO_REPLY, 0, 8};
+	struct ofl_conn *c;
+	int sv[2];
+
+	(void)state;
+	assert_non_null(big);
+	assert_non_null(rx);
+	for (size_t o = 0; o < len; o += 16384) { /* 64 multipart replies of 16 KB */
+		big[o] = 4;
+		big[o + 1] = OFPT_MULTIPART_REPLY;
+		big[o + 2] = 0x40;
+		big[o + 5] = (uint8_t)(o >> 14);
+	}
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	assert_int_equal(ofl_conn_create(sv[0], &p, 0, &c), 0);
+	assert_int_equal(ofl_conn_send(c, big, len), 0);
+	assert_true(ofl_conn_queued(c) > p.max_out_bytes);
+	/* Read it all (after our HELLO), flushing as the peer reads. */
+	while (got < cap) {
+		ssize_t n = read(sv[1], rx + got, cap - got);
+
+		if (n > 0)
+			got += (size_t)n;
+		else if (ofl_conn_queued(c) == 0)
+			break;
+		assert_int_equal(ofl_conn_flush(c), 0);
+	}
+	assert_true(got > len);
+	assert_memory_equal(rx + (got - len), big, len);
+	assert_int_equal(ofl_conn_send(c, echo, sizeof(echo)), 0);
+	/* A peer that stops reading: one more big reply passes the cap, the
+	 * message after it closes the connection. */
+	assert_int_equal(ofl_conn_send(c, big, len), 0);
+	assert_int_equal(ofl_conn_send(c, echo, sizeof(echo)), -ENOBUFS);
+	assert_int_equal(c->state, OFL_CONN_CLOSED);
+	ofl_conn_destroy(c);
+	close(sv[1]);
+	free(big);
+	free(rx);
 }
 
 static void
@@ -512,6 +562,7 @@ main(void)
 		T(test_slave_refused),
 		T(test_async_defaults),
 		cmocka_unit_test(test_output_cap),
+		cmocka_unit_test(test_output_big_reply),
 		T(test_peer_closes),
 	};
 

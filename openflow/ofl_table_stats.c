@@ -110,9 +110,11 @@ ofl_mp_flow(struct peer *pe, const struct ofl_msg *req)
 	rc = flow_walk_init(&fw, pe, req, &table);
 	if (rc != 0)
 		return rc;
-	/* A flow entry is at most ~3 KB on the wire (40 OXMs, 2 × 32 actions);
-	 * size the reply for the flows there are, 1 KB each, and grow. */
-	cap = (size_t)vsw_pl_n_flows(pl) * 1024 + 65536;
+	/* A flow entry is at most ~3 KB on the wire (40 OXMs, 2 × 32 actions),
+	 * typically 100-200 bytes: size the reply for the flows there are at
+	 * 256 bytes each, and walk again in a buffer 4 times larger if that was
+	 * too small. */
+	cap = (size_t)vsw_pl_n_flows(pl) * 256 + 65536;
 	fw.fs = malloc(sizeof(*fw.fs));
 	buf = malloc(cap);
 	if (fw.fs == NULL || buf == NULL) {

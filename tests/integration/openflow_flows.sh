@@ -5,6 +5,7 @@
 # table miss drops; add-flow both ways → ping; a higher-priority drop flow →
 # no ping and its n_packets counts it; mod-flows; del-flows --strict and loose;
 # add-flows FILE; --bundle add-flows (atomic: one bad flow, nothing applied);
+# a dump of 30,003 flows (larger than the 1 MiB output cap) arrives whole;
 # dump-tables / dump-aggregate; VLAN push/pop with a tagged receiver
 # (vlan_host.py); set_field eth_dst seen by the receiver; groups (all, select)
 # and a meter (drop band) used by flows; packet-out seen by tcpdump;
@@ -131,6 +132,19 @@ ofctl --bundle add-flows "$OF" "$T/good.txt" || fail "good bundle refused"
 [ "$(nflows)" = 5 ] || fail "bundle not applied: $(ofctl dump-flows "$OF")"
 ofctl del-flows "$OF" udp
 ok "--bundle add-flows: a bundle with one bad flow applies nothing, a good one everything"
+
+# --- a dump larger than the connection's 1 MiB output cap arrives whole
+python3 -c 'for i in range(30000): print("priority=5,ip,nw_dst=10.200.%d.%d,actions=drop" % (i >> 8, i & 255))' \
+	>"$T/many.txt"
+ofctl --bundle add-flows "$OF" "$T/many.txt" || fail "30,000 flows in a bundle refused"
+ofctl dump-flows "$OF" >"$T/many.dump" || fail "dump-flows of 30,003 flows failed"
+n=$(grep -c "cookie=" "$T/many.dump")
+[ "$n" = 30003 ] || fail "dump-flows listed $n flows, not 30,003"
+sz=$(ofctl dump-flows "$OF" --no-names 2>/dev/null | wc -c)
+ofctl del-flows "$OF" ip,nw_dst=10.200.0.0/16
+[ "$(nflows)" = 3 ] || fail "del-flows nw_dst=10.200.0.0/16 left $(nflows) flows"
+pings "$NS1" 10.83.0.2 || fail "no ping after the large dump"
+ok "dump-flows of 30,003 flows (about $((sz / 1024)) KiB as text, over the 1 MiB output cap on the wire) lists them all; the connection's other users go on"
 
 # --- groups and a meter (the only in_port=1 flows)
 ofctl del-flows "$OF"
