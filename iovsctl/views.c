@@ -387,6 +387,23 @@ conn_row(struct iovsctl_table *t, const json_t *e, bool unused)
 	return 0;
 }
 
+/* "pipeline: 12 packet-ins, 0 packet-outs, 3 drops: table_miss=3" (the
+ * reasons with a count). */
+static void
+pipeline_line(const json_t *pl, FILE *f)
+{
+	char drops[512];
+	long long sum;
+
+	if (pl == NULL)
+		return;
+	sum = drops_sum(json_object_get(pl, "drops"), drops, sizeof(drops));
+	fprintf(f, "pipeline: %lld packet-ins, %lld packet-outs, %lld drops%s%s\n",
+		(long long)json_integer_value(json_object_get(pl, "packet_in")),
+		(long long)json_integer_value(json_object_get(pl, "packet_out")), sum,
+		sum ? ":" : "", drops);
+}
+
 static int
 view_controller(const json_t *result, FILE *f)
 {
@@ -415,6 +432,7 @@ view_controller(const json_t *result, FILE *f)
 			json_number_value(json_object_get(fi, "p50_us")),
 			json_number_value(json_object_get(fi, "p99_us")),
 			json_number_value(json_object_get(fi, "max_us")));
+	pipeline_line(json_object_get(result, "pipeline"), f);
 	return print_rows(hdr, N_OF(hdr), array_of(result, "connections"), conn_row, false, f, "");
 }
 

@@ -14,6 +14,7 @@
 #include "iovs_log.h"
 #include "iovsd.h"
 #include "vhu.h"
+#include "vsw_of.h"
 
 typedef int (*cmd_fn)(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err);
 
@@ -683,9 +684,31 @@ of_conn_visit(const struct ofl_conn_info *ci, void *arg)
 			  (json_int_t)ci->stats.echo_probes, "last_error", ci->last_error));
 }
 
+/* The pipeline's counters: packet-ins/-outs, drops by reason (every reason,
+ * 0 included) and the tables that saw lookups. */
+static json_t *
+pipeline_json(const struct vsw_of_stats *st)
+{
+	json_t *drops = json_object(), *tables = json_array();
+
+	for (unsigned r = 0; r < VSW_OF_DROP__MAX; r++)
+		json_object_set_new(drops, vsw_of_drop_name(r),
+				    json_integer((json_int_t)st->drops[r]));
+	for (unsigned t = 0; t < VSW_PL_TABLES; t++)
+		if (st->lookups[t] != 0)
+			json_array_append_new(tables,
+					      json_pack("{s:i, s:I, s:I}", "table", (int)t,
+							"lookups", (json_int_t)st->lookups[t],
+							"matched", (json_int_t)st->matched[t]));
+	return json_pack("{s:I, s:I, s:o, s:o}", "packet_in", (json_int_t)st->packet_in,
+			 "packet_out", (json_int_t)st->packet_out, "drops", drops, "tables",
+			 tables);
+}
+
 static int
 cmd_controller_show(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
 {
+	static struct vsw_of_stats st; /* control thread */
 	struct conn_walk w = {0};
 	const struct iovsd_of_conf *of;
 	const char *bridge, *e;
@@ -717,6 +740,8 @@ cmd_controller_show(struct iovsd *d, const json_t *args, json_t **result, struct
 	e = iovsd_of_error(d, bridge);
 	if (e != NULL)
 		json_object_set_new(w.dp, "error", json_string(e));
+	if (iovsd_of_stats(d, bridge, &st) == 0)
+		json_object_set_new(w.dp, "pipeline", pipeline_json(&st));
 	*result = w.dp;
 	return 0;
 }

@@ -62,6 +62,10 @@ int iovsd_of_apply(struct iovsd *d, const char *bridge, const struct iovsd_of_co
 void iovsd_of_refresh(struct iovsd *d);
 /* Why bridge's datapath could not be set up, or NULL. */
 const char *iovsd_of_error(struct iovsd *d, const char *bridge);
+struct vsw_of_stats;
+/* The bridge's pipeline counters summed over the PMDs (drops by reason,
+ * table lookups and matches, packet-ins and -outs). -ENOENT: no datapath. */
+int iovsd_of_stats(struct iovsd *d, const char *bridge, struct vsw_of_stats *st);
 
 /* main.c: a configured port that failed to open, or NULL. */
 const char *iovsd_port_error(const struct iovsd *d, const char *name);

@@ -339,6 +339,17 @@ iovsd_of_stop(struct iovsd *d)
 		}
 }
 
+int
+iovsd_of_stats(struct iovsd *d, const char *bridge, struct vsw_of_stats *st)
+{
+	struct iovsd_ofsw **slot = ofsw_slot(d, bridge, false);
+
+	if (slot == NULL || (*slot)->of == NULL)
+		return -ENOENT;
+	vsw_of_get_stats((*slot)->of, st);
+	return 0;
+}
+
 const char *
 iovsd_of_error(struct iovsd *d, const char *bridge)
 {

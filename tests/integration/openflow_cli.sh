@@ -56,6 +56,18 @@ n=$(cli_packets "in_port=1 actions=output:2")
 [ "${n:-0}" -ge 4 ] || fail "flow in_port=1 counted ${n:-none} packets: $(ctl flow dump br0)"
 ok "iovsctl flow add in_port=1→2, 2→1: the first ping passes, ovs-ofctl dump-flows shows both, n_packets=$n"
 
+# --- the pipeline's counters: the empty table's misses are drops by reason
+miss=$(ctl --json controller show br0 | python3 -c "
+import json, sys
+p = json.load(sys.stdin)['pipeline']
+t0 = [t for t in p['tables'] if t['table'] == 0][0]
+assert t0['matched'] >= 4 and t0['lookups'] - t0['matched'] == p['drops']['table_miss'], p
+print(p['drops']['table_miss'])") || fail "controller show: no or inconsistent pipeline counters"
+[ "$miss" -ge 2 ] || fail "controller show: table_miss=$miss after the pings into the empty table"
+ctl controller show br0 | grep -q "^pipeline: [0-9]* packet-ins, [0-9]* packet-outs, $miss drops: table_miss=$miss" \
+	|| fail "controller show (text) lacks the table_miss drops: $(ctl controller show br0 | tr '\n' '|')"
+ok "controller show: table 0 lookups - matched = $miss = drops table_miss (the empty table's pings)"
+
 # --- a flow from ovs-ofctl: iovsctl dumps it, its counters rise
 ofctl add-flow "$OF" "priority=40000,cookie=0x77,icmp,actions=drop"
 out=$(ctl flow dump br0)
