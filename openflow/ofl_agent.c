@@ -18,6 +18,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -653,6 +655,13 @@ agent_main(void *arg)
 	 * timer slack. */
 	if (prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0) != 0)
 		LOG_WARN("PR_SET_TIMERSLACK: %s", strerror(errno));
+	/* The agent shares the housekeeping CPU with whatever else runs there
+	 * (other daemons, a guest's vCPU on a small host): a higher weight lets
+	 * its short wake-ups (a flow_mod, a barrier) preempt them instead of
+	 * queueing behind their time slices. It blocks in epoll otherwise. */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), AGENT_NICE) != 0)
+		LOG_WARN("setpriority(%d): %s (flow_mods wait for CPU time slices)", AGENT_NICE,
+			 strerror(errno));
 	while (!atomic_load(&a->stop))
 		ofl_agent_run_once(a, TICK_MS);
 	return NULL;
