@@ -203,6 +203,8 @@ ofl_mp_table(struct peer *pe, const struct ofl_msg *req)
 /* ---- groups ---- */
 
 struct group_walk {
+	struct vsw_pl *pl;
+	uint64_t now;
 	struct ofl_mp_writer *w;
 	uint32_t id; /* OFPG_ALL: every group */
 	bool desc;
@@ -221,8 +223,18 @@ group_visit(const struct vsw_pl_group_mod *gm, unsigned refs, void *arg)
 		struct ofl_group_stats gs = {.group_id = gm->group_id,
 					     .ref_count = refs,
 					     .n_buckets = (uint8_t)gm->n_buckets};
+		struct vsw_pl_group_stats st;
 
-		/* Per-group and per-bucket packet counts are not kept (0). */
+		if (vsw_pl_group_stats(gw->pl, gm->group_id, gw->now, &st) == 0) {
+			gs.packet_count = st.packets;
+			gs.byte_count = st.bytes;
+			gs.duration_sec = (uint32_t)(st.duration_ns / 1000000000u);
+			gs.duration_nsec = (uint32_t)(st.duration_ns % 1000000000u);
+			for (unsigned i = 0; i < st.n_buckets && i < OFL_MAX_BUCKETS; i++) {
+				gs.buckets[i].packet_count = st.bucket_packets[i];
+				gs.buckets[i].byte_count = st.bucket_bytes[i];
+			}
+		}
 		if (gw->rc == 0)
 			gw->rc = ofl_mp_add_group(gw->w, &gs);
 		return;
@@ -250,7 +262,7 @@ group_mp(struct peer *pe, const struct ofl_msg *req, bool desc)
 {
 	struct vsw_pl *pl = ofl_dp_pipeline(pe->dp);
 	struct ofl_mp_writer w;
-	struct group_walk gw = {.w = &w, .desc = desc};
+	struct group_walk gw = {.pl = pl, .now = mono_ns(), .w = &w, .desc = desc};
 
 	if (pl == NULL)
 		return -OFL_E_BAD_MULTIPART;

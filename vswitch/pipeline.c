@@ -768,12 +768,42 @@ group_reaches(const struct vsw_pl *pl, uint32_t from, uint32_t target, unsigned 
 	return false;
 }
 
+/* The group's totals (its base included) and, if 'buckets', each bucket's. */
+static void
+group_totals(const struct vsw_pl_group *g, struct vsw_pl_gcount *total,
+	     struct vsw_pl_gcount *buckets)
+{
+	*total = g->base;
+	if (buckets != NULL)
+		memset(buckets, 0, g->n_buckets * sizeof(buckets[0]));
+	for (unsigned p = 0; p < g->n_pmds; p++) {
+		const struct vsw_pl_gcount *r = &g->stats[(size_t)p * g->row];
+
+		total->packets += __atomic_load_n(&r[0].packets, __ATOMIC_RELAXED);
+		total->bytes += __atomic_load_n(&r[0].bytes, __ATOMIC_RELAXED);
+		for (unsigned i = 0; buckets != NULL && i < g->n_buckets; i++) {
+			buckets[i].packets += __atomic_load_n(&r[1 + i].packets, __ATOMIC_RELAXED);
+			buckets[i].bytes += __atomic_load_n(&r[1 + i].bytes, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* A group with 'n_acts' actions and its counters, a multiple of 64 bytes. */
+static size_t
+group_size(size_t n_acts, unsigned n_pmds, unsigned row)
+{
+	size_t head = (sizeof(struct vsw_pl_group) + n_acts * sizeof(struct vsw_act) + 63) & ~(size_t)63;
+
+	return head + (size_t)n_pmds * row * sizeof(struct vsw_pl_gcount);
+}
+
 static enum vsw_act_err
 group_build(struct vsw_pl *pl, const struct vsw_pl_group_mod *gm, struct vsw_pl_group **out)
 {
 	struct vsw_act_env env;
 	struct vsw_pl_group *g;
 	size_t n_acts = 0;
+	unsigned row;
 
 	if (gm->type > VSW_PL_GROUP_FF)
 		return VSW_ACT_E_BAD_GROUP_TYPE;
@@ -796,9 +826,15 @@ group_build(struct vsw_pl *pl, const struct vsw_pl_group_mod *gm, struct vsw_pl_
 				return VSW_ACT_E_GROUP_LOOP;
 		n_acts += s->n_acts;
 	}
-	g = calloc(1, sizeof(*g) + n_acts * sizeof(g->acts[0]));
+	row = (1 + gm->n_buckets + 3) & ~3u; /* 64-byte rows */
+	g = aligned_alloc(64, group_size(n_acts, pl->conf.n_pmds, row));
 	if (g == NULL)
 		return VSW_ACT_E_NOMEM;
+	memset(g, 0, group_size(n_acts, pl->conf.n_pmds, row));
+	g->n_pmds = pl->conf.n_pmds;
+	g->row = row;
+	g->stats = (struct vsw_pl_gcount *)(void *)((char *)g + group_size(n_acts, 0, 0));
+	g->created_ns = pl->now_ns;
 	g->id = gm->group_id;
 	g->type = gm->type;
 	g->n_buckets = (uint16_t)gm->n_buckets;
@@ -903,6 +939,12 @@ vsw_pl_group_mod(struct vsw_pl *pl, const struct vsw_pl_group_mod *gm, vsw_pl_re
 	e = group_build(pl, gm, &g);
 	if (e != VSW_ACT_OK)
 		return e;
+	if (exists) { /* the group's counters go on; its buckets' start again */
+		const struct vsw_pl_group *old = writer_find(pl, true, gm->group_id);
+
+		g->created_ns = old->created_ns;
+		group_totals(old, &g->base, NULL);
+	}
 	return obj_put(pl, true, g->id, g, exists);
 }
 
@@ -989,6 +1031,27 @@ vsw_pl_meter_mod(struct vsw_pl *pl, const struct vsw_pl_meter_mod *mm, vsw_pl_re
 	if (e != VSW_ACT_OK)
 		return e;
 	return obj_put(pl, false, mt->id, mt, exists);
+}
+
+int
+vsw_pl_group_stats(struct vsw_pl *pl, uint32_t group_id, uint64_t now_ns,
+		   struct vsw_pl_group_stats *st)
+{
+	const struct vsw_pl_group *g = writer_find(pl, true, group_id);
+	struct vsw_pl_gcount total, b[VSW_PL_MAX_BUCKETS];
+
+	if (g == NULL)
+		return -ENOENT;
+	group_totals(g, &total, b);
+	st->packets = total.packets;
+	st->bytes = total.bytes;
+	st->duration_ns = now_ns > g->created_ns ? now_ns - g->created_ns : 0;
+	st->n_buckets = g->n_buckets;
+	for (unsigned i = 0; i < g->n_buckets; i++) {
+		st->bucket_packets[i] = b[i].packets;
+		st->bucket_bytes[i] = b[i].bytes;
+	}
+	return 0;
 }
 
 int

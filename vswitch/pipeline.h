@@ -214,6 +214,19 @@ int vsw_pl_expire(struct vsw_pl *pl, uint64_t now_ns, vsw_pl_removed_fn removed,
 int vsw_pl_meter_stats(struct vsw_pl *pl, uint32_t meter_id, uint64_t *packets, uint64_t *bytes,
 		       uint64_t *dropped);
 
+/* A group's counters summed over the PMDs (writer, as it sees the groups:
+ * this transaction's changes included). A modify keeps the group's totals
+ * and its duration; its buckets' start again. The group counts every packet
+ * that reaches it, its buckets the packets (or copies) each one ran. */
+struct vsw_pl_group_stats {
+	uint64_t packets, bytes;
+	uint64_t duration_ns; /* at 'now_ns' since the group was added (vsw_pl_begin's clock) */
+	unsigned n_buckets;
+	uint64_t bucket_packets[VSW_PL_MAX_BUCKETS], bucket_bytes[VSW_PL_MAX_BUCKETS];
+};
+int vsw_pl_group_stats(struct vsw_pl *pl, uint32_t group_id, uint64_t now_ns,
+		       struct vsw_pl_group_stats *st);
+
 /* Totals of a flow (writer). */
 void vsw_pl_flow_stats(const struct vsw_pl_flow *f, uint64_t *packets, uint64_t *bytes,
 		       uint64_t *used_ns);

@@ -41,10 +41,24 @@ struct vsw_pl_bucket {
 };
 
 /* Immutable once published; a modify publishes a new one. */
+/* A group's and its buckets' counters, one row per PMD (written by that PMD
+ * with relaxed stores, read relaxed by the writer): [0] the group,
+ * [1 + i] bucket i. Rows are whole cache lines. */
+struct vsw_pl_gcount {
+	uint64_t packets, bytes;
+};
+
+/* Configuration immutable (a modify builds a new group, which takes over the
+ * old one's totals in 'base' and its creation time); stats by the PMDs. */
 struct vsw_pl_group {
 	uint32_t id;
 	uint8_t type;
 	uint16_t n_buckets;
+	uint64_t created_ns;
+	struct vsw_pl_gcount base; /* the group's totals before a modify */
+	unsigned n_pmds;
+	unsigned row; /* counters per PMD row (1 + n_buckets, rounded up to 4) */
+	struct vsw_pl_gcount *stats; /* [n_pmds][row], in the same allocation */
 	struct vsw_pl_bucket b[VSW_PL_MAX_BUCKETS];
 	struct vsw_act acts[];
 };

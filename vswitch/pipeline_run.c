@@ -197,6 +197,13 @@ run_bucket(const struct run *r, const struct pkt *p, struct rte_mbuf *m,
 		rte_pktmbuf_free(bp.m); /* a bucket without output: nothing to count */
 }
 
+static inline void
+count_group(struct vsw_pl_gcount *c, uint32_t bytes)
+{
+	__atomic_store_n(&c->packets, c->packets + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->bytes, c->bytes + bytes, __ATOMIC_RELAXED);
+}
+
 /* The group action: 'last' means the packet is not needed afterwards. */
 static void
 run_group(const struct run *r, struct pkt *p, uint32_t id, bool last, unsigned depth)
@@ -204,10 +211,14 @@ run_group(const struct run *r, struct pkt *p, uint32_t id, bool last, unsigned d
 	const struct idmap *groups = __atomic_load_n(&r->ctx->pl->groups, __ATOMIC_ACQUIRE);
 	const struct vsw_pl_group *g = vsw_pl_map_find(groups, id);
 	const struct vsw_pl_bucket *chosen[VSW_PL_MAX_BUCKETS];
+	uint32_t bytes = rte_pktmbuf_pkt_len(p->m);
+	struct vsw_pl_gcount *gc;
 	unsigned n = 0;
 
 	if (g == NULL || depth >= VSW_PL_GROUP_DEPTH)
 		goto fail;
+	gc = &g->stats[(size_t)r->ctx->pmd * g->row];
+	count_group(&gc[0], bytes);
 	switch (g->type) {
 	case VSW_PL_GROUP_ALL:
 		for (unsigned i = 0; i < g->n_buckets; i++)
@@ -243,6 +254,7 @@ run_group(const struct run *r, struct pkt *p, uint32_t id, bool last, unsigned d
 
 		if (take)
 			p->m = NULL;
+		count_group(&gc[1 + (chosen[i] - g->b)], bytes);
 		if (m == NULL) {
 			if (r->ops->drop != NULL)
 				r->ops->drop(r->octx, VSW_PL_DROP_NO_MBUF);

@@ -538,6 +538,7 @@ test_group_all_and_indirect(void **state)
 	};
 	struct vsw_act to_all[] = {{.type = VSW_ACT_GROUP, .u32 = 7}, OUT(9)};
 	struct vsw_act ind[] = {{.type = VSW_ACT_GROUP, .u32 = 7}};
+	struct vsw_pl_group_stats gs;
 	struct vsw_pl_flow_mod fm;
 	struct vsw_flow_key k;
 	struct cap *c;
@@ -570,6 +571,17 @@ test_group_all_and_indirect(void **state)
 	assert_int_equal(k.tp_dst, 80);
 	frame_key(&c->ev[3], 1, &k);
 	assert_int_equal(k.tp_dst, 80);
+	/* Counters: the group and each bucket saw the packet (PMD 1's row). */
+	assert_int_equal(vsw_pl_group_stats(fx->pl, 7, fx->now + 5000, &gs), 0);
+	assert_int_equal(gs.packets, 1);
+	assert_int_equal(gs.bytes, len);
+	assert_int_equal(gs.duration_ns, 5000);
+	assert_int_equal(gs.n_buckets, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(gs.bucket_packets[i], 1);
+		assert_int_equal(gs.bucket_bytes[i], len);
+	}
+	assert_int_equal(vsw_pl_group_stats(fx->pl, 8, fx->now, &gs), -ENOENT);
 
 	/* Indirect, modified in place of the all group. */
 	assert_int_equal(group_add(fx, VSW_PL_MOD_MODIFY, VSW_PL_GROUP_INDIRECT, 7, &all[1], 1),
@@ -582,6 +594,13 @@ test_group_all_and_indirect(void **state)
 	assert_int_equal(c->n, 1);
 	assert_int_equal(c->ev[0].port, 2);
 	assert_ptr_equal(c->ev[0].m, c->ev[0].m);
+	/* A modify keeps the group's totals, its new bucket starts at 0. */
+	c = fx_run(fx, f, len, 1);
+	assert_int_equal(vsw_pl_group_stats(fx->pl, 7, fx->now, &gs), 0);
+	assert_int_equal(gs.packets, 3);
+	assert_int_equal(gs.bytes, 3 * len);
+	assert_int_equal(gs.n_buckets, 1);
+	assert_int_equal(gs.bucket_packets[0], 2);
 
 	/* Deleting the group deletes the flows that use it. */
 	assert_int_equal(vsw_pl_n_flows(fx->pl), 1);
