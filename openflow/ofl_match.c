@@ -17,10 +17,10 @@
 static const struct ofl_oxm_spec oxm_specs[OFPXMT_OFB__MAX] = {
 	F(IN_PORT, 4, false, true, false),     F(IN_PHY_PORT, 4, false, true, false),
 	F(METADATA, 8, true, true, false),     F(ETH_DST, 6, true, true, true),
-	F(ETH_SRC, 6, true, true, true),       F(ETH_TYPE, 2, false, true, false),
+	F(ETH_SRC, 6, true, true, true),       F(ETH_TYPE, 2, false, true, true),
 	F(VLAN_VID, 2, true, true, true),      F(VLAN_PCP, 1, false, true, true),
 	F(IP_DSCP, 1, false, true, true),      F(IP_ECN, 1, false, true, true),
-	F(IP_PROTO, 1, false, true, false),    F(IPV4_SRC, 4, true, true, true),
+	F(IP_PROTO, 1, false, true, true),     F(IPV4_SRC, 4, true, true, true),
 	F(IPV4_DST, 4, true, true, true),      F(TCP_SRC, 2, true, true, true),
 	F(TCP_DST, 2, true, true, true),       F(UDP_SRC, 2, true, true, true),
 	F(UDP_DST, 2, true, true, true),       F(SCTP_SRC, 2, true, true, true),

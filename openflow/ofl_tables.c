@@ -235,7 +235,10 @@ apply_group_mod(struct dp *dp, struct vsw_pl *pl, const struct ofl_group_mod *gm
 	struct vsw_pl_group_mod vgm = {
 		.cmd = (enum vsw_pl_mod_cmd)gm->command,
 		.type = gm->type,
-		.group_id = gm->group_id,
+		/* DELETE of OFPG_ALL (§7.3.4.2) is the pipeline's "every group". */
+		.group_id = gm->command == OFPGC_DELETE && gm->group_id == OFPG_ALL
+				    ? VSW_ACT_GROUP_ANY
+				    : gm->group_id,
 		.buckets = ts->gb,
 		.n_buckets = gm->n_buckets,
 	};

@@ -506,6 +506,70 @@ test_flow_stats(void **state)
 	close(fd);
 }
 
+/* GROUP_MOD in f->out: an ALL group 'id' with one bucket output:2 (or a DELETE). */
+static void
+group_mod(struct fx *f, uint32_t xid, uint16_t cmd, uint32_t id)
+{
+	struct ofl_group_mod *gm = &f->out->group_mod;
+
+	memset(f->out, 0, sizeof(*f->out));
+	f->out->h = (struct ofl_header){.version = 4, .type = OFPT_GROUP_MOD, .xid = xid};
+	gm->command = cmd;
+	gm->type = OFPGT_ALL;
+	gm->group_id = id;
+	if (cmd == OFPGC_DELETE)
+		return;
+	gm->n_buckets = 1;
+	gm->buckets[0].watch_port = OFPP_ANY;
+	gm->buckets[0].watch_group = OFPG_ANY;
+	gm->buckets[0].actions.n = 1;
+	gm->buckets[0].actions.a[0].type = OFPAT_OUTPUT;
+	gm->buckets[0].actions.a[0].output.port = 2;
+}
+
+struct count {
+	unsigned n;
+};
+
+static void
+count_group(const struct vsw_pl_group_mod *gm, unsigned ref_count, void *arg)
+{
+	(void)gm;
+	(void)ref_count;
+	((struct count *)arg)->n++;
+}
+
+/* DELETE with OFPG_ALL deletes every group, group 0 included, and their flows
+ * (as ovs-ofctl del-groups and Ryu's tester send it). */
+static void
+test_group_delete_all(void **state)
+{
+	struct fx *f = *state;
+	struct count c = {0};
+	int fd = client(f);
+
+	group_mod(f, 1, OFPGC_ADD, 0);
+	send_out(f, fd);
+	group_mod(f, 2, OFPGC_ADD, 7);
+	send_out(f, fd);
+	flow_mod(f, 3, OFPFC_ADD, 100, 1, 0, 7, 0);
+	send_out(f, fd);
+	barrier(f, fd, 4);
+	assert_int_equal(f->m->h.type, OFPT_BARRIER_REPLY);
+	vsw_pl_group_foreach(f->sw.pl, count_group, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(vsw_pl_n_flows(f->sw.pl), 1);
+	group_mod(f, 5, OFPGC_DELETE, OFPG_ALL);
+	send_out(f, fd);
+	barrier(f, fd, 6);
+	assert_int_equal(f->m->h.type, OFPT_BARRIER_REPLY);
+	c.n = 0;
+	vsw_pl_group_foreach(f->sw.pl, count_group, &c);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(vsw_pl_n_flows(f->sw.pl), 0);
+	close(fd);
+}
+
 /* ---- bundles ---- */
 
 static void
@@ -761,6 +825,7 @@ main(void)
 		cmocka_unit_test(test_xlate_actions_round_trip),
 		T(test_flow_mod_add_delete),
 		T(test_flow_stats),
+		T(test_group_delete_all),
 		T(test_bundle_atomic),
 		T(test_packet_in_out),
 		cmocka_unit_test_setup_teardown(test_standalone_default_flow, fx_setup_standalone,

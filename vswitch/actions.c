@@ -176,6 +176,14 @@ check_set_field(const struct vsw_act *a, const struct prereq *p)
 		ok = p->eth_type == ETH_IPV6 && p->ip_proto == PROTO_ICMPV6 &&
 		     p->icmp6_type == ND_NA;
 		break;
+	case VSW_ACT_F_ETH_TYPE: /* no prerequisite (OF 1.3.5 table 12) */
+		ok = true;
+		max = 0xffff;
+		break;
+	case VSW_ACT_F_IP_PROTO:
+		ok = is_ip(p);
+		max = 0xff;
+		break;
 	default:
 		return VSW_ACT_E_BAD_SET_TYPE;
 	}
@@ -563,7 +571,7 @@ enum csum_kind {
 	CK_PLAIN,  /* IPv4 header, ICMP */
 	CK_TCP,	   /* TCP; pseudo-header field */
 	CK_UDP,	   /* UDP: 0 stays 0, a result of 0 is 0xffff */
-	CK_PSEUDO, /* only the pseudo-header changed (addresses) */
+	CK_PSEUDO, /* only the pseudo-header changed (addresses, protocol) */
 };
 
 /* Updates the checksum at 'off' for words 'o' → 'n'. With offload work
@@ -730,6 +738,40 @@ nd_option(const struct rte_mbuf *m, const struct vsw_flow_key *key, uint32_t l4,
 	return false;
 }
 
+/* ip_proto (IPv4 protocol, or the next header of an IPv6 header without
+ * extension headers) → 'proto': the IPv4 header checksum, and the L4 checksum
+ * of the protocol the packet had, whose pseudo-header holds the protocol
+ * (RFC 793, 768, 8200 §8.1). Returns false if nothing was changed. */
+static bool
+set_ip_proto(struct rte_mbuf *m, const struct vsw_flow_key *key, uint8_t proto)
+{
+	uint32_t l3 = l3_offset(key), l4;
+	uint8_t b[2], o[2] = {0, key->ip_proto}, n[2] = {0, proto};
+	bool l4_ok = (key->parse & VSW_FLOW_P_L4) && l4_offset(m, key, l3, &l4);
+
+	if (key->parse & VSW_FLOW_P_IPV4) {
+		if (!iovs_pkt_read(m, l3 + 8, 2, b))
+			return false;
+		b[1] = proto;
+		write_fix(m, key, l3 + 8, b, 2, true, false, -1);
+	} else if (key->parse & VSW_FLOW_P_IPV6) {
+		if (!iovs_pkt_read(m, l3 + 6, 1, b) || b[0] != key->ip_proto)
+			return false; /* extension headers: the last one names L4 */
+		iovs_pkt_write(m, l3 + 6, &proto, 1);
+	} else {
+		return false;
+	}
+	if (!l4_ok)
+		return true;
+	if (key->ip_proto == PROTO_TCP)
+		csum_fix(m, l4 + 16, CK_PSEUDO, false, o, n, 2);
+	else if (key->ip_proto == PROTO_UDP)
+		csum_fix(m, l4 + 6, CK_PSEUDO, true, o, n, 2);
+	else if (key->ip_proto == PROTO_ICMPV6)
+		csum_fix(m, l4 + 2, CK_PLAIN, false, o, n, 2);
+	return true;
+}
+
 static int
 set_field(struct rte_mbuf *m, struct vsw_flow_key *key, const struct vsw_act *a)
 {
@@ -864,6 +906,16 @@ set_field(struct rte_mbuf *m, struct vsw_flow_key *key, const struct vsw_act *a)
 			break;
 		write_fix(m, key, off, a->bytes, 6, false, false, 1);
 		return VSW_ACT_R_REPARSED; /* duplicate options: extraction decides */
+	case VSW_ACT_F_ETH_TYPE:
+		if (key->parse & VSW_FLOW_P_VLAN_DEEP)
+			break; /* a third tag: l3_offset() does not know where it ends */
+		put_be16(b, a->u32);
+		iovs_pkt_write(m, l3 - 2, b, 2);
+		return VSW_ACT_R_REPARSED; /* another protocol: extraction decides */
+	case VSW_ACT_F_IP_PROTO:
+		if (!set_ip_proto(m, key, (uint8_t)a->u32))
+			break;
+		return VSW_ACT_R_REPARSED; /* other L4 fields */
 	default:
 		break;
 	}

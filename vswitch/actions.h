@@ -25,8 +25,9 @@
  * match. set_field updates the key field directly; push_vlan, pop_vlan and
  * the ND link-layer options re-extract the key from the frame (their effect on
  * the key depends on bytes the key does not hold: a third tag, duplicate ND
- * options). Checksums are updated incrementally (RFC 1624): IPv4 header,
- * TCP/UDP with the IPv4 or IPv6 pseudo-header, ICMPv4, ICMPv6 (pseudo-header,
+ * options, and set_field of eth_type or ip_proto). Checksums are updated
+ * incrementally (RFC 1624): IPv4 header, TCP/UDP with the IPv4 or IPv6
+ * pseudo-header (a new ip_proto included), ICMPv4, ICMPv6 (pseudo-header,
  * ND target and options); a UDP checksum of 0 ("none") stays 0 (IPv4, and
  * IPv6 tunnels per RFC 6935); SCTP's CRC32c is recomputed over the packet.
  * A packet that still carries checksum offload work (offload.h) has a
@@ -106,6 +107,8 @@ enum vsw_act_field {
 	VSW_ACT_F_ND_TARGET,
 	VSW_ACT_F_ND_SLL,
 	VSW_ACT_F_ND_TLL,
+	VSW_ACT_F_ETH_TYPE, /* the ethertype after the VLAN tags; the key is re-extracted */
+	VSW_ACT_F_IP_PROTO, /* IPv4 protocol or IPv6 next header (none between) */
 	VSW_ACT_F__MAX
 };
 

@@ -104,6 +104,9 @@ test_set_field_every_field(void **state)
 		{0, TF_IPV6, TF_ICMP6, 136, set_bytes(VSW_ACT_F_ND_TARGET, ip6, 16), KO(nd_target)},
 		{0, TF_IPV6, TF_ICMP6, 135, set_bytes(VSW_ACT_F_ND_SLL, mac, 6), KO(nd_sll)},
 		{1, TF_IPV6, TF_ICMP6, 136, set_bytes(VSW_ACT_F_ND_TLL, mac, 6), KO(nd_tll)},
+		{1, TF_IPV4, TF_TCP, 0, set_u32(VSW_ACT_F_ETH_TYPE, 0x88b5), KO(eth_type)},
+		{0, TF_IPV4, TF_TCP, 0, set_u32(VSW_ACT_F_IP_PROTO, 47), KO(ip_proto)},
+		{1, TF_IPV6, TF_UDP, 0, set_u32(VSW_ACT_F_IP_PROTO, 47), KO(ip_proto)},
 	};
 	const size_t splits[] = {0, 9, 23, 41};
 	bool seen[VSW_ACT_F__MAX] = {false};
@@ -141,6 +144,37 @@ test_set_field_every_field(void **state)
 	}
 	for (int fld = 0; fld < VSW_ACT_F__MAX; fld++)
 		assert_true(seen[fld]);
+}
+
+/* set_field ip_proto TCP → 17: the IPv4 header checksum, and the TCP checksum
+ * now verifies under a pseudo-header with protocol 17 (what Ryu's tester
+ * expects: its model frame computes it so); the key is re-extracted. */
+static void
+test_set_ip_proto_pseudo_header(void **state)
+{
+	const uint16_t types[] = {TF_IPV4, TF_IPV6};
+
+	(void)state;
+	for (size_t t = 0; t < 2; t++) {
+		uint8_t f[TF_MAXLEN], g[TF_MAXLEN];
+		size_t len = tf_build(f, t, types[t], TF_TCP, 0, 13);
+		struct rte_mbuf *m = tf_mbuf(f, len, 0);
+		struct vsw_act a = set_u32(VSW_ACT_F_IP_PROTO, 17);
+		struct vsw_flow_key key;
+		struct tf_layout lo;
+
+		tf_key(m, IN_PORT, MD, &key);
+		assert_int_equal(vsw_act_modify(&m, &key, &a, tf_mp, &scratch), VSW_ACT_R_REPARSED);
+		assert_int_equal(key.ip_proto, 17);
+		assert_int_equal(tf_bytes(m, g), len);
+		tf_layout(g, len, &lo);
+		assert_int_equal(lo.proto, 17);
+		if (types[t] == TF_IPV4)
+			assert_int_equal(tf_fold(tf_sum(g + lo.l3, lo.l4 - lo.l3, 0)), 0xffff);
+		assert_int_equal(tf_fold(tf_sum(g + lo.l4, lo.end - lo.l4, tf_phdr(g, &lo))),
+				 0xffff);
+		rte_pktmbuf_free(m);
+	}
 }
 
 /* A header the frame does not have: nothing changes. */
@@ -650,6 +684,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_set_field_every_field, check_no_leak),
 		cmocka_unit_test_teardown(test_set_field_absent_header_is_noop, check_no_leak),
+		cmocka_unit_test_teardown(test_set_ip_proto_pseudo_header, check_no_leak),
 		cmocka_unit_test_teardown(test_udp_zero_checksum_stays_zero, check_no_leak),
 		cmocka_unit_test_teardown(test_udp_checksum_never_becomes_zero, check_no_leak),
 		cmocka_unit_test_teardown(test_push_pop_vlan, check_no_leak),

@@ -792,7 +792,8 @@ group_totals(const struct vsw_pl_group *g, struct vsw_pl_gcount *total,
 static size_t
 group_size(size_t n_acts, unsigned n_pmds, unsigned row)
 {
-	size_t head = (sizeof(struct vsw_pl_group) + n_acts * sizeof(struct vsw_act) + 63) & ~(size_t)63;
+	size_t head =
+		(sizeof(struct vsw_pl_group) + n_acts * sizeof(struct vsw_act) + 63) & ~(size_t)63;
 
 	return head + (size_t)n_pmds * row * sizeof(struct vsw_pl_gcount);
 }
@@ -975,9 +976,9 @@ meter_build(struct vsw_pl *pl, const struct vsw_pl_meter_mod *mm, struct vsw_pl_
 		tol = (mm->flags & VSW_PL_METER_BURST) && mm->burst != 0
 			      ? (uint64_t)mm->burst * 1000000000 / mm->rate
 			      : 10000000; /* 10 ms */
-		mt->tol_ns = RTE_MAX(tol, mt->pkt_ns);
+		mt->tol_ns = RTE_MAX(tol, 2 * mt->pkt_ns);
 	} else {
-		uint64_t mtu = (uint64_t)1500 * 8 * 1000000 / mm->rate;
+		uint64_t mtu = (uint64_t)2 * 1500 * 8 * 1000000 / mm->rate;
 
 		tol = (mm->flags & VSW_PL_METER_BURST) && mm->burst != 0
 			      ? (uint64_t)mm->burst * 1000000000 / mm->rate

@@ -76,8 +76,10 @@ vsw_pl_key_hash(const struct vsw_flow_key *key)
 	for (; i < VSW_FLOW_KEY_WORDS; i++)
 		l0 = rotl64((l0 ^ w[i]) * m, 29);
 	h = l0 ^ rotl64(l1, 16) ^ rotl64(l2, 32) ^ rotl64(l3, 48);
-	h ^= h >> 33;
+	h ^= h >> 33; /* MurmurHash3's fmix64: every input bit reaches every output bit */
 	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 33;
 	return (uint32_t)(h ^ (h >> 32));
 }

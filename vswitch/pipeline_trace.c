@@ -91,6 +91,16 @@ vsw_pl_trace_key_parse(struct vsw_flow_key *k)
 
 /* ---- the key as vsw_act_modify leaves it (actions.c) ---- */
 
+/* Clears the key from byte 'off' on, and what extraction found there. */
+static void
+key_forget_from(struct vsw_flow_key *k, size_t off)
+{
+	memset((uint8_t *)k + off, 0, sizeof(*k) - off);
+	k->parse &= (uint16_t) ~(VSW_FLOW_P_L4 | VSW_FLOW_P_ND);
+	if (off <= offsetof(struct vsw_flow_key, ipv4_src))
+		k->parse &= (uint16_t) ~(VSW_FLOW_P_IPV4 | VSW_FLOW_P_IPV6 | VSW_FLOW_P_ARP);
+}
+
 static void
 key_set_field(struct vsw_flow_key *k, const struct vsw_act *a)
 {
@@ -184,6 +194,21 @@ key_set_field(struct vsw_flow_key *k, const struct vsw_act *a)
 	case VSW_ACT_F_ND_TLL:
 		if (nd)
 			memcpy(a->field == VSW_ACT_F_ND_SLL ? k->nd_sll : k->nd_tll, a->bytes, 6);
+		break;
+	/* The frame is re-read after these: what its bytes then say is not in
+	 * the key, so the trace keeps only what is certain (the new value) and
+	 * forgets the layers above it. */
+	case VSW_ACT_F_ETH_TYPE:
+		if (k->parse & VSW_FLOW_P_VLAN_DEEP)
+			break;
+		key_forget_from(k, offsetof(struct vsw_flow_key, ipv4_src));
+		k->eth_type = (uint16_t)a->u32;
+		break;
+	case VSW_ACT_F_IP_PROTO:
+		if (!v4 && !v6)
+			break;
+		key_forget_from(k, offsetof(struct vsw_flow_key, tp_src));
+		k->ip_proto = (uint8_t)a->u32;
 		break;
 	default:
 		break;
