@@ -4,11 +4,13 @@
 # OpenFlow listener on loopback) and three af_packet ports, OpenFlow ports 1, 2
 # and 3, on veths whose other ends are eth0 in three network namespaces, where
 # the runner sends and captures (Ryu's tester ports). Exit 77 (SKIP) without
-# root, network namespaces, 2 CPUs, or the test files (RYU_OF13_DIR, default
+# root, network namespaces, 2 CPUs, or the test files (RYU_OF13_DIR, else
+# ../shared/data/ryu-of13 beside the repository, else
 # /work/shared/data/ryu-of13). CONFORMANCE_REPORT names the JSON report.
 . "$(dirname "$0")/../integration/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
-DATA=${RYU_OF13_DIR:-/work/shared/data/ryu-of13}
+DATA=${RYU_OF13_DIR:-$HERE/../../../shared/data/ryu-of13}
+[ -n "${RYU_OF13_DIR:-}" ] || [ -d "$DATA" ] || DATA=/work/shared/data/ryu-of13
 [ -d "$DATA" ] || skip "the Ryu OF1.3 test files are not in $DATA (set RYU_OF13_DIR)"
 need_root_and_netns
 command -v python3 >/dev/null || skip "python3 missing"
