@@ -19,7 +19,7 @@
  * again after WAIT_MIN_US, doubling to WAIT_MAX_US (ofl_agent.c). */
 #define WAIT_MIN_US  20u
 #define WAIT_MAX_US  1000u
-#define INSTALL_PEND 1024 /* commits awaiting their flow-install sample */
+#define INSTALL_PEND 1024  /* commits awaiting their flow-install sample */
 #define AGENT_NICE   (-10) /* the agent thread's nice value (ofl_agent.c) */
 
 enum ev_kind { EV_WAKE, EV_LISTEN, EV_PEER, EV_REMOTE };

@@ -57,7 +57,7 @@ struct vsw_pl_group {
 	uint64_t created_ns;
 	struct vsw_pl_gcount base; /* the group's totals before a modify */
 	unsigned n_pmds;
-	unsigned row; /* counters per PMD row (1 + n_buckets, rounded up to 4) */
+	unsigned row;		     /* counters per PMD row (1 + n_buckets, rounded up to 4) */
 	struct vsw_pl_gcount *stats; /* [n_pmds][row], in the same allocation */
 	struct vsw_pl_bucket b[VSW_PL_MAX_BUCKETS];
 	struct vsw_act acts[];
