@@ -102,19 +102,6 @@ struct fx {
 	struct ofl_msg *m;
 };
 
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 static int
 fx_setup(void **state)
 {
@@ -127,7 +114,7 @@ fx_setup(void **state)
 	fake_port_set(&f->sw.ports[0], 1, "p1", OFL_PS_LIVE);
 	fake_port_set(&f->sw.ports[1], 7, "vhost7", OFL_PS_LINK_DOWN);
 	assert_int_equal(ofl_agent_create(&p, &f->a, NULL), 0);
-	f->port = free_port();
+	f->port = ofl_test_free_port();
 	snprintf(dc.listen, sizeof(dc.listen), "ptcp:%u:127.0.0.1", f->port);
 	assert_int_equal(ofl_agent_dp_set(f->a, &dc, &fake_ops, &f->sw, NULL), 0);
 	*state = f;
@@ -474,7 +461,7 @@ test_active_reconnect(void **state)
 {
 	struct fx *f = *state;
 	struct ofl_dp_conf dc = {.name = "br0"};
-	uint16_t cport = free_port();
+	uint16_t cport = ofl_test_free_port();
 	struct sockaddr_in sin = {.sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 				  .sin_port = htons(cport)};
@@ -537,7 +524,7 @@ test_listener_only_loopback_and_change(void **state)
 	struct fx *f = *state;
 	struct ofl_dp_conf dc = {.name = "br0"};
 	struct iovs_err err = {{0}};
-	uint16_t p2 = free_port();
+	uint16_t p2 = ofl_test_free_port();
 	struct show s = show(f);
 	char want[64];
 	int busy;

@@ -92,19 +92,6 @@ struct fx {
 	uint8_t buf[65536];
 };
 
-static uint16_t
-free_port(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 static int
 fx_setup_full(void **state, enum ofl_fail_mode mode, bool qsbr)
 {
@@ -128,7 +115,7 @@ fx_setup_full(void **state, enum ofl_fail_mode mode, bool qsbr)
 	f->out = malloc(sizeof(*f->out));
 	assert_int_equal(vsw_pl_create(&pc, &f->sw.pl), 0);
 	assert_int_equal(ofl_agent_create(&p, &f->a, NULL), 0);
-	f->port = free_port();
+	f->port = ofl_test_free_port();
 	snprintf(dc.listen, sizeof(dc.listen), "ptcp:%u:127.0.0.1", f->port);
 	assert_int_equal(ofl_agent_dp_set(f->a, &dc, &t_ops, &f->sw, NULL), 0);
 	*state = f;

@@ -1,15 +1,33 @@
 /* The controller's side of the agent's unit tests (ofl_agent_test.c,
- * ofl_tables_test.c): reading one OpenFlow message from a socket while the
- * agent runs in the same thread. Include after cmocka.h. */
+ * ofl_tables_test.c, ofl_cli_test.c): a free loopback port for a listener,
+ * and reading one OpenFlow message from a socket while the agent runs in the
+ * same thread. Include after cmocka.h. */
 #ifndef OFL_TEST_PEER_H
 #define OFL_TEST_PEER_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ofl_agent.h"
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+static inline uint16_t
+ofl_test_free_port(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
 
 /* Reads one message from 'fd' into 'buf', running agent 'a' meanwhile, for up
  * to 'max_ms'. Returns its length, or 0 if none came whole. */

@@ -429,12 +429,12 @@ vsw_cls_lookup(const struct vsw_cls *cls, uint64_t version, const struct vsw_flo
 	for (uint32_t _b = (bits), i; _b != 0 && ((i = (uint32_t)__builtin_ctz(_b)), 1);           \
 	     _b &= _b - 1)
 
-/* One subtable for the keys in 'todo', in three passes so that the cache
+/* One subtable for the keys in 'searching', in three passes so that the cache
  * misses of different keys overlap: hash and prefetch the slot; take the
  * slot's head and prefetch it; compare and prefetch its first rule. */
 static void
 subtable_lookup_batch(const struct cls_subtable *st, uint64_t version,
-		      const struct vsw_flow_key *const *keys, uint32_t todo,
+		      const struct vsw_flow_key *const *keys, uint32_t searching,
 		      const struct vsw_cls_rule **best)
 {
 	const struct cls_hmap_arr *a = hmap_arr(&st->heads);
@@ -443,7 +443,7 @@ subtable_lookup_batch(const struct cls_subtable *st, uint64_t version,
 	uint32_t pos[VSW_CLS_BATCH], live = 0;
 	unsigned int last = st->n_words > 0 ? st->words[st->n_words - 1] : 0;
 
-	FOR_EACH_BIT(i, todo)
+	FOR_EACH_BIT(i, searching)
 	{
 		if (!subtable_hash(st, keys[i], &hash[i], NULL))
 			continue;
@@ -485,17 +485,17 @@ vsw_cls_lookup_batch(const struct vsw_cls *cls, uint64_t version,
 		     const struct vsw_cls_rule **out)
 {
 	const struct cls_pvec *vec = __atomic_load_n(&cls->vec, __ATOMIC_ACQUIRE);
-	uint32_t todo = n >= 32 ? UINT32_MAX : (UINT32_C(1) << n) - 1;
+	uint32_t searching = n >= 32 ? UINT32_MAX : (UINT32_C(1) << n) - 1;
 
 	for (unsigned int i = 0; i < n; i++)
 		out[i] = NULL;
-	for (uint32_t s = 0; s < vec->n && todo != 0; s++) {
+	for (uint32_t s = 0; s < vec->n && searching != 0; s++) {
 		/* A key whose best rule beats this subtable's is done (the
 		 * vector is in descending max_priority, as in vsw_cls_lookup). */
-		FOR_EACH_BIT(i, todo)
+		FOR_EACH_BIT(i, searching)
 		if (out[i] != NULL && vec->e[s].max_priority < out[i]->priority)
-			todo &= ~(1u << i);
-		subtable_lookup_batch(vec->e[s].st, version, keys, todo, out);
+			searching &= ~(1u << i);
+		subtable_lookup_batch(vec->e[s].st, version, keys, searching, out);
 	}
 }
 
