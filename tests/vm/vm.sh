@@ -93,6 +93,12 @@ _vm_init() {
 #   --incoming URI    QEMU waits for a migration stream on URI (-incoming), see
 #                     vm_migrate_target
 #   --guest-name N    the guest's iovs.name (default NAME)
+#   --iommu           an emulated Intel IOMMU (intel-iommu,intremap=on,caching-mode=on), placed
+#                     before every device; --iommu-opts STR adds properties (device-iotlb=on)
+#   --cpu MODEL       QEMU's -cpu (default: QEMU's; "max" for programs built for a newer
+#                     x86-64 level than qemu64, such as Debian's DPDK)
+#   --host-root       the host's / read-only on /host in the guest (9p), so that host programs
+#                     run there with the host's libraries: vm_run_host
 # Every VM has a QMP socket (NAME/qmp.sock) for vm_qmp.
 vm_start() {
 	local name=$1
@@ -105,6 +111,7 @@ vm_start() {
 	_vm_init || return 1
 	local d sock="" server=0 reconnect=1 mac="" ip="" queues=1 packed=0 mrg="" nicopts=""
 	local mem=256M smp=1 machine=q35 share="" cmdline="" extra=() tty1=0 incoming="" gname=$name
+	local iommu="" hostroot=0 cpu=""
 	local orig=("$@")
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -126,6 +133,10 @@ vm_start() {
 		--tty1) tty1=1 ;;
 		--incoming) incoming=$2; shift ;;
 		--guest-name) gname=$2; shift ;;
+		--iommu) iommu=${iommu:-intel-iommu,intremap=on,caching-mode=on} ;;
+		--iommu-opts) iommu=${iommu:-intel-iommu,intremap=on,caching-mode=on},$2; shift ;;
+		--host-root) hostroot=1 ;;
+		--cpu) cpu=$2; shift ;;
 		*) _vm_err "vm_start: unknown option $1"; return 2 ;;
 		esac
 		shift
@@ -153,6 +164,11 @@ vm_start() {
 	local args=(
 		-name "iovs-$name,debug-threads=on" -msg timestamp=on
 		-accel tcg -machine "$machine" -smp "$smp" -m "$mem"
+	)
+	[ -z "$cpu" ] || args+=(-cpu "$cpu")
+	# The IOMMU must exist before the devices it translates for.
+	[ -z "$iommu" ] || args+=(-device "$iommu")
+	args+=(
 		-object "memory-backend-memfd,id=mem,size=$mem,share=on" -numa "node,memdev=mem"
 		-nodefaults -no-user-config -display none
 		-chardev "file,id=con,path=$d/console.log" -serial chardev:con
@@ -170,6 +186,10 @@ vm_start() {
 		args+=(-chardev "pipe,id=tty1,path=$d/tty1" -serial chardev:tty1)
 	fi
 	[ -z "$incoming" ] || args+=(-incoming "$incoming")
+	if [ "$hostroot" = 1 ]; then
+		args+=(-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on"
+			-device "virtio-9p-pci,fsdev=hostroot,mount_tag=iovshostroot,romfile=")
+	fi
 	if [ -n "$share" ]; then
 		args+=(-fsdev "local,id=share,path=$share,security_model=none"
 			-device "virtio-9p-pci,fsdev=share,mount_tag=iovsshare,romfile=")
@@ -283,6 +303,15 @@ vm_run() {
 	shift 2
 	id=$(vm_submit "$name" "$timeout" "$@") || return 255
 	vm_result "$name" "$id" $((timeout + IOVS_VM_RUN_GRACE))
+}
+
+# vm_run_host NAME TIMEOUT PROG [ARGS...]: runs the host program PROG (absolute path) in the
+# guest with the host's dynamic loader and libraries, read through /host (vm_start
+# --host-root). Arguments are joined like vm_run's. Output and status as vm_run.
+vm_run_host() {
+	local name=$1 timeout=$2
+	shift 2
+	vm_run "$name" "$timeout" hostrun "$@"
 }
 
 # vm_wait_link NAME [TIMEOUT=30]: waits until the guest's eth0 has carrier (the vhost-user
