@@ -177,8 +177,13 @@ iovsd_eal_init(const struct iovsd_cores *cores, const struct iovsd_eal_opts *opt
 			n_pci++;
 		}
 	}
-	if (n_pci == 0)
-		argv[argc++] = "--no-pci";
+	/* No PCI port configured: an allow list that matches no device, rather than
+	 * --no-pci, so that the PCI bus stays up for ports added later (port add
+	 * pci, vf assign --to dataplane) and still nothing is grabbed at start. */
+	if (n_pci == 0) {
+		argv[argc++] = "-a";
+		argv[argc++] = "ffff:ff:1f.7";
+	}
 	for (i = 0; i < opts->n_extra && argc < MAX_EAL_ARGS - 1; i++)
 		argv[argc++] = opts->extra[i];
 	argv[argc] = NULL;

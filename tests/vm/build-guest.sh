@@ -23,10 +23,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 CACHE=${IOVS_VM_CACHE:-$TOP/build/vm-cache}
 # pvpanic_mmio: a guest panic ends QEMU at once (-device pvpanic -action panic=exit-failure).
-# vfio_pci, vfio_iommu_type1, e1000e, e1000, nvme: the passthrough tests (emulated NICs and
+# vfio_pci, vfio_iommu_type1, e1000e, e1000, nvme, tun: the passthrough tests (emulated NICs and
 # the NVMe SR-IOV PF bound to vfio-pci behind the emulated IOMMU); one list for every test so
 # that the cache holds one kernel tree.
-MODULES="virtio_pci virtio_net 9p 9pnet_virtio pvpanic_mmio vfio_pci vfio_iommu_type1 e1000e e1000 nvme ${IOVS_VM_EXTRA_MODULES:-}"
+MODULES="virtio_pci virtio_net 9p 9pnet_virtio pvpanic_mmio vfio_pci vfio_iommu_type1 e1000e e1000 nvme tun ${IOVS_VM_EXTRA_MODULES:-}"
 if [ -z "${IOVS_VM_EXTRA_BINS+set}" ]; then
 	IOVS_VM_EXTRA_BINS=$(PATH=$PATH:/usr/sbin:/sbin command -v ethtool || true)
 fi
