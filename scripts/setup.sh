@@ -9,6 +9,7 @@ PACKAGES=(
 	meson ninja-build pkg-config gcc clang clang-format
 	libdpdk-dev dpdk dpdk-dev libjansson-dev libcmocka-dev   # dpdk-dev: dpdk-testpmd, the virtio-user guest
 	libclang-rt-14-dev          # libFuzzer and sanitizer runtimes for clang
+	libpci-dev libmnl-dev        # sriov/: config space through libpci, rtnetlink through libmnl
 	iproute2 iputils-ping procps kmod
 	qemu-system-x86 busybox-static cpio   # tests/vm: real guests (kernel fetched by apt-get download)
 	openvswitch-switch-dpdk gnuplot-nox   # bench/: the OVS-DPDK baseline and the plot
