@@ -96,6 +96,34 @@ static const struct opt_spec controller_set_opts[] = {
 	{NULL},
 };
 
+static const struct opt_spec vf_create_opts[] = {
+	{"--no-autoprobe", "", VAL_FALSE, NULL, "autoprobe",
+	 .help = "the new VFs get no driver (sriov_drivers_autoprobe 0 while they appear)"},
+	{NULL},
+};
+
+static const struct opt_spec vf_set_opts[] = {
+	{"--mac", "MAC", VAL_STR, NULL, "mac", .help = "the VF's MAC address"},
+	{"--vlan", "VID", VAL_INT, NULL, "vlan", .help = "port VLAN (0: none)"},
+	{"--qos", "PRIO", VAL_INT, NULL, "qos", .help = "VLAN priority 0..7"},
+	{"--vlan-proto", "P", VAL_STR, NULL, "vlan_proto", .help = "802.1Q (default) or 802.1ad"},
+	{"--spoofchk", "", VAL_TRUE, NULL, "spoofchk", .help = "source MAC spoof check on"},
+	{"--no-spoofchk", "", VAL_FALSE, NULL, "spoofchk", .help = "spoof check off"},
+	{"--trust", "", VAL_TRUE, NULL, "trust", .help = "trusted VF (promiscuous, MAC changes)"},
+	{"--no-trust", "", VAL_FALSE, NULL, "trust", .help = "untrusted VF"},
+	{"--link-state", "S", VAL_STR, NULL, "link_state", .help = "auto, enable or disable"},
+	{"--min-tx-rate", "MBPS", VAL_INT, NULL, "min_tx_rate", .help = "Mbit/s (0: none)"},
+	{"--max-tx-rate", "MBPS", VAL_INT, NULL, "max_tx_rate", .help = "Mbit/s (0: none)"},
+	{NULL},
+};
+
+static const struct opt_spec vf_assign_opts[] = {
+	{"--to", "dataplane|vm", VAL_STR, NULL, "to", .help = "who gets the VF"},
+	{"--bridge", "BRIDGE", VAL_STR, NULL, "bridge", .help = "dataplane: the bridge (br0)"},
+	{"--port", "NAME", VAL_STR, NULL, "port", .help = "dataplane: the port's name"},
+	{NULL},
+};
+
 static const struct opt_spec flow_strict_opts[] = {
 	{"--strict", "", VAL_TRUE, NULL, "strict",
 	 .help = "only the flow with exactly this match and priority"},
@@ -105,11 +133,16 @@ static const struct opt_spec flow_strict_opts[] = {
 /* struct scan keeps one value per option of a verb. */
 _Static_assert(sizeof(port_add_opts) / sizeof(port_add_opts[0]) <= MAX_OPTS + 1, "MAX_OPTS");
 _Static_assert(sizeof(bridge_add_opts) / sizeof(bridge_add_opts[0]) <= MAX_OPTS + 1, "MAX_OPTS");
+_Static_assert(sizeof(vf_set_opts) / sizeof(vf_set_opts[0]) <= MAX_OPTS + 1, "MAX_OPTS");
 
 #define FLOW_NOTES                                                                                 \
 	"FLOW and MATCH use ovs-ofctl's syntax (one argument: quote it), e.g.\n"                   \
 	"  table=0,priority=10,ip,nw_dst=10.0.0.0/8,actions=output:2\n"                            \
 	"The bridge needs OpenFlow (iovsctl controller set BRIDGE none|TARGETS)."
+
+#define VF_NOTES                                                                                   \
+	"PF is a PCI address (0000:03:00.0); PF:IDX names VF IDX (from 0) of it, e.g. "            \
+	"0000:03:00.0:1."
 
 /* clang-format off */
 static const struct iovsctl_verb verbs[] = {
@@ -174,6 +207,31 @@ static const struct iovsctl_verb verbs[] = {
 	 .summary = "a bridge's flows with their counters (of those a match selects)",
 	 .n_pos = 2, .min_pos = 1, .pos = {{"BRIDGE", NULL, "bridge"}, {"MATCH", NULL, "match"}},
 	 .notes = FLOW_NOTES},
+	{.group = "vf", .name = "list", .cmd = "vf.list", .view = IOVSCTL_VIEW_VFS,
+	 .summary = "SR-IOV PFs with their VFs (driver, netdev, IOMMU group, use)",
+	 .n_pos = 1, .min_pos = 0, .pos = {{"PF", NULL, "pf"}}},
+	{.group = "vf", .name = "create", .cmd = "vf.create",
+	 .summary = "create N VFs on a PF (persisted)",
+	 .n_pos = 2, .min_pos = 2, .pos = {{"PF", NULL, "pf"}, {"N", NULL, "num_vfs"}},
+	 .opts = vf_create_opts, .notes = VF_NOTES},
+	{.group = "vf", .name = "destroy", .cmd = "vf.destroy",
+	 .summary = "remove a PF's VFs (none may be assigned)",
+	 .n_pos = 1, .min_pos = 1, .pos = {{"PF", NULL, "pf"}}, .notes = VF_NOTES},
+	{.group = "vf", .name = "set", .cmd = "vf.set",
+	 .summary = "set VF attributes through the PF's driver (rtnetlink; persisted)",
+	 .n_pos = 1, .min_pos = 1, .pos = {{"PF:IDX", NULL, "vf"}},
+	 .opts = vf_set_opts, .notes = VF_NOTES},
+	{.group = "vf", .name = "bind", .cmd = "vf.bind",
+	 .summary = "bind a VF to a driver (driver_override; persisted)",
+	 .n_pos = 2, .min_pos = 2, .pos = {{"PF:IDX", NULL, "vf"}, {"DRIVER", NULL, "driver"}},
+	 .notes = VF_NOTES},
+	{.group = "vf", .name = "release", .cmd = "vf.release",
+	 .summary = "undo bind or assign: the VF's port goes, its original driver comes back",
+	 .n_pos = 1, .min_pos = 1, .pos = {{"PF:IDX", NULL, "vf"}}, .notes = VF_NOTES},
+	{.group = "vf", .name = "assign", .cmd = "vf.assign", .view = IOVSCTL_VIEW_VF_ASSIGN,
+	 .summary = "hand a VF to the data plane (a port) or to a VM (vfio-pci, group checked)",
+	 .n_pos = 1, .min_pos = 1, .pos = {{"PF:IDX", NULL, "vf"}},
+	 .opts = vf_assign_opts, .notes = VF_NOTES},
 	{.group = "ofl", .name = "trace", .cmd = "ofl.trace", .view = IOVSCTL_VIEW_TRACE,
 	 .summary = "where a packet would go through a bridge's flows (nothing is sent)",
 	 .n_pos = 2, .min_pos = 2, .pos = {{"BRIDGE", NULL, "bridge"}, {"PACKET", NULL, "packet"}},

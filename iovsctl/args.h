@@ -26,6 +26,8 @@ enum iovsctl_view {
 	IOVSCTL_VIEW_CONTROLLER, /* controller.show */
 	IOVSCTL_VIEW_FLOWS,	 /* flow.dump: one flow per line */
 	IOVSCTL_VIEW_TRACE,	 /* ofl.trace: one step per line, then the verdict */
+	IOVSCTL_VIEW_VFS,	 /* vf.list: PFs, each with its VFs */
+	IOVSCTL_VIEW_VF_ASSIGN,	 /* vf.assign: the QEMU and libvirt lines for a VM */
 	IOVSCTL_VIEW_JSON,	 /* the result as pretty JSON, even without --json */
 	IOVSCTL_VIEW__MAX
 };

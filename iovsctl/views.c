@@ -470,6 +470,8 @@ static const view_fn views[IOVSCTL_VIEW__MAX] = {
 	[IOVSCTL_VIEW_CONTROLLER] = view_controller,
 	[IOVSCTL_VIEW_FLOWS] = iovsctl_view_flows,
 	[IOVSCTL_VIEW_TRACE] = iovsctl_view_trace,
+	[IOVSCTL_VIEW_VFS] = iovsctl_view_vfs,
+	[IOVSCTL_VIEW_VF_ASSIGN] = iovsctl_view_vf_assign,
 	[IOVSCTL_VIEW_JSON] = print_json,
 };
 

@@ -15,5 +15,8 @@ int iovsctl_view_print(enum iovsctl_view view, bool json, const json_t *result, 
 /* views_flow.c: flow.dump and ofl.trace. */
 int iovsctl_view_flows(const json_t *result, FILE *f);
 int iovsctl_view_trace(const json_t *result, FILE *f);
+/* views_vf.c */
+int iovsctl_view_vfs(const json_t *result, FILE *f);
+int iovsctl_view_vf_assign(const json_t *result, FILE *f);
 
 #endif

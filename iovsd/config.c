@@ -31,7 +31,8 @@
 #define WHERE_SIZE     64	      /* "bridges[15].ports[255]" and a key */
 #define VLAN_LIST_SIZE (4096 * 5 + 1) /* each VID at most once, 4 digits and a separator */
 
-static const char *const top_keys[] = {"version", "control_core", "pmd_cores", "bridges", NULL};
+static const char *const top_keys[] = {"version", "control_core", "pmd_cores",
+				       "bridges", "sriov",	  NULL};
 static const char *const bridge_keys[] = {"name", "mac_table_size", "mac_aging_s", "learning",
 					  NULL};
 static const char *const bridge_file_keys[] = {"name",	"mac_table_size", "mac_aging_s", "learning",
@@ -684,6 +685,8 @@ conf_from_json(const json_t *root, struct iovsd_conf *conf, struct iovs_err *err
 		conf->n_bridges++;
 	}
 	ofports_assign(conf);
+	if (json_object_get(root, "sriov") != NULL)
+		return iovsd_sriov_conf_from_json(json_object_get(root, "sriov"), conf, err);
 	return 0;
 }
 
@@ -1058,6 +1061,8 @@ iovsd_conf_to_json(const struct iovsd_conf *conf)
 	for (i = 0; i < conf->n_bridges && i < VSW_MAX_BRIDGES; i++)
 		rc |= json_array_append_new(bridges, bridge_to_json(conf, &conf->bridges[i]));
 	rc |= json_object_set(o, "bridges", bridges);
+	if (conf->n_pfs != 0)
+		rc |= json_object_set_new(o, "sriov", iovsd_sriov_conf_to_json(conf));
 	if (rc != 0)
 		goto err_free;
 	json_decref(cores);

@@ -18,6 +18,7 @@
 
 #include "iovs_err.h"
 #include "ofl_agent.h"
+#include "sriov.h"
 #include "vsw.h"
 
 #define IOVSD_CONF_VERSION 1
@@ -28,6 +29,34 @@
 struct iovsd_of_conf {
 	bool enabled;
 	struct ofl_dp_conf dp; /* dp.name: the bridge's; dp.listen "" = no listener */
+};
+
+/* SR-IOV: the desired state of a PF (its VF count) and of each VF iovs was
+ * told to change (attributes, driver, use). The "sriov" array of the file,
+ * reconciled at start (ctl_vf.c). Format: docs/configuration.md. */
+#define IOVSD_MAX_PFS 16
+#define IOVSD_MAX_VFS 256
+
+enum iovsd_vf_use {
+	IOVSD_VF_USE_NONE,
+	IOVSD_VF_USE_DATAPLANE, /* bound to vfio-pci and an iovs "pci" port */
+	IOVSD_VF_USE_VM,	/* bound to vfio-pci for a VM */
+};
+
+struct iovsd_pf_conf {
+	struct sriov_addr addr;
+	unsigned num_vfs;
+	bool autoprobe; /* sriov_drivers_autoprobe while the VFs appear */
+};
+
+struct iovsd_vf_conf {
+	struct sriov_addr pf;
+	unsigned index;
+	struct sriov_vf_attrs attrs; /* attrs.set: the attributes iovs sets */
+	char driver[SRIOV_NAME_MAX]; /* "" : iovs does not bind it */
+	char original_driver[SRIOV_NAME_MAX];
+	enum iovsd_vf_use use;
+	char port[VSW_NAME_MAX]; /* IOVSD_VF_USE_DATAPLANE: the port's name */
 };
 
 struct iovsd_conf {
@@ -42,6 +71,10 @@ struct iovsd_conf {
 	 * number (unique in its bridge, persisted, assigned at add when unset). */
 	struct iovsd_of_conf openflow[VSW_MAX_BRIDGES];
 	uint32_t ofport[VSW_MAX_PORTS];
+	unsigned n_pfs;
+	struct iovsd_pf_conf pfs[IOVSD_MAX_PFS];
+	unsigned n_vfs;
+	struct iovsd_vf_conf vfs[IOVSD_MAX_VFS];
 };
 
 /* The built-in default: bridge "br0" with one tap port "host0" (interface "iovs0"). */
@@ -91,6 +124,29 @@ int iovsd_port_ofport_from_json(const json_t *obj, const char *where, uint32_t *
 int iovsd_of_conf_from_json(const json_t *obj, const char *where, const char *bridge,
 			    struct iovsd_of_conf *of, struct iovs_err *err);
 json_t *iovsd_of_conf_to_json(const struct iovsd_of_conf *of);
+/* config_vf.c: the "sriov" array (parse and serialise), and its edits. */
+int iovsd_sriov_conf_from_json(const json_t *arr, struct iovsd_conf *conf, struct iovs_err *err);
+json_t *iovsd_sriov_conf_to_json(const struct iovsd_conf *conf);
+struct iovsd_pf_conf *iovsd_conf_find_pf(struct iovsd_conf *conf, const struct sriov_addr *pf);
+struct iovsd_vf_conf *iovsd_conf_find_vf(struct iovsd_conf *conf, const struct sriov_addr *pf,
+					 unsigned index);
+/* The VF's entry, created (empty) when missing. NULL when the table is full. */
+struct iovsd_vf_conf *iovsd_conf_vf(struct iovsd_conf *conf, const struct sriov_addr *pf,
+				    unsigned index);
+/* Removes entries of 'pf' (index < 0: every VF of it) and, with 'pf_too', the PF. */
+void iovsd_conf_forget_vfs(struct iovsd_conf *conf, const struct sriov_addr *pf, int index,
+			   bool pf_too);
+const char *iovsd_vf_use_name(enum iovsd_vf_use use);
+/* The VF attribute keys of 'o' (mac, vlan, qos, vlan_proto, spoofchk, trust,
+ * link_state, min_tx_rate, max_tx_rate); a->set tells which were present. */
+int iovsd_vf_attrs_from_json(const json_t *o, const char *where, struct sriov_vf_attrs *a,
+			     struct iovs_err *err);
+int iovsd_vf_attrs_to_json(const struct sriov_vf_attrs *a, json_t *o);
+/* A PF entry with num_vfs 0: iovs does not manage its VF count (the VFs were
+ * made by someone else) but configures some of them. */
+/* "PF:IDX" such as "0000:03:00.0:2". */
+int iovsd_vf_ref_parse(const char *s, struct sriov_addr *pf, unsigned *index, struct iovs_err *err);
+
 /* The iovsd_of_conf of bridge 'name', or NULL. */
 struct iovsd_of_conf *iovsd_conf_find_of(struct iovsd_conf *conf, const char *name);
 

@@ -774,6 +774,13 @@ static const struct ctl_cmd commands[] = {
 	{"flow.del",  iovsd_cmd_flow_del,  iovsd_flow_del_args,  true},
 	{"flow.dump", iovsd_cmd_flow_dump, iovsd_flow_dump_args, false},
 	{"ofl.trace", iovsd_cmd_ofl_trace, iovsd_ofl_trace_args, false},
+	{"vf.list",    iovsd_cmd_vf_list,    iovsd_vf_list_args,    false},
+	{"vf.create",  iovsd_cmd_vf_create,  iovsd_vf_create_args,  true},
+	{"vf.destroy", iovsd_cmd_vf_destroy, iovsd_vf_destroy_args, true},
+	{"vf.set",     iovsd_cmd_vf_set,     iovsd_vf_set_args,     true},
+	{"vf.bind",    iovsd_cmd_vf_bind,    iovsd_vf_bind_args,    true},
+	{"vf.release", iovsd_cmd_vf_release, iovsd_vf_release_args, true},
+	{"vf.assign",  iovsd_cmd_vf_assign,  iovsd_vf_assign_args,  true},
 };
 /* clang-format on */
 

@@ -14,7 +14,10 @@ struct vhu_loop;
 #define IOVSD_MAX_CLIENTS     64
 #define IOVSD_DEFAULT_RUN_DIR "/run/iovs"
 
+#define IOVSD_MAX_VF_ERRORS 32
+
 struct iovsd_client;
+struct sriov_ctx;
 struct iovsd_ofsw;
 struct ofl_agent;
 
@@ -41,6 +44,14 @@ struct iovsd {
 	/* OpenFlow (of_switch.c): the agent's thread and one snapshot per bridge. */
 	struct ofl_agent *ofl;
 	struct iovsd_ofsw *ofsw[VSW_MAX_BRIDGES];
+	/* SR-IOV (ctl_vf.c): made at the first use; what the start's reconcile
+	 * could not do (kept in the config). sriov_fail_step: --sriov-fail-step,
+	 * a test knob that makes a named transaction step fail. */
+	struct sriov_ctx *sriov;
+	char sysfs_root[PATH_MAX];
+	char sriov_fail_step[64];
+	unsigned n_vf_errors;
+	char vf_errors[IOVSD_MAX_VF_ERRORS][IOVS_ERR_MAX + 64];
 };
 
 /* ctl.c */
@@ -66,6 +77,25 @@ struct vsw_of_stats;
 /* The bridge's pipeline counters summed over the PMDs (drops by reason,
  * table lookups and matches, packet-ins and -outs). -ENOENT: no datapath. */
 int iovsd_of_stats(struct iovsd *d, const char *bridge, struct vsw_of_stats *st);
+
+/* ctl_vf.c: the vf.* commands (rows of ctl_cmds.c's table) and the reconcile
+ * of the persisted VF state, run at start before DPDK probes PCI devices. */
+extern const char *const iovsd_vf_list_args[],
+	*const iovsd_vf_create_args[],
+		*const iovsd_vf_destroy_args[],
+			*const iovsd_vf_set_args[], *const iovsd_vf_bind_args[],
+							    *const iovsd_vf_release_args[],
+								    *const iovsd_vf_assign_args[];
+int iovsd_cmd_vf_list(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err);
+int iovsd_cmd_vf_create(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err);
+int iovsd_cmd_vf_destroy(struct iovsd *d, const json_t *args, json_t **result,
+			 struct iovs_err *err);
+int iovsd_cmd_vf_set(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err);
+int iovsd_cmd_vf_bind(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err);
+int iovsd_cmd_vf_release(struct iovsd *d, const json_t *args, json_t **result,
+			 struct iovs_err *err);
+int iovsd_cmd_vf_assign(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err);
+void iovsd_vf_reconcile(struct iovsd *d);
 
 /* main.c: a configured port that failed to open, or NULL. */
 const char *iovsd_port_error(const struct iovsd *d, const char *name);

@@ -31,6 +31,8 @@ struct options {
 	const char *cores;
 	bool no_huge;
 	unsigned mem_mb;
+	const char *sysfs_root;
+	const char *sriov_fail_step;
 	int n_extra;
 	char **extra;
 };
@@ -49,6 +51,9 @@ usage(FILE *f)
 		"                   (default: from the config, else the first two CPUs)\n"
 		"  --no-huge        run DPDK without hugepages (slower)\n"
 		"  --mem MB         memory for DPDK without hugepages (default 512)\n"
+		"  --sysfs-root DIR where sysfs is for SR-IOV (default /; tests use a fake tree)\n"
+		"  --sriov-fail-step NAME  testing: the SR-IOV transaction step NAME fails\n"
+		"                   (and what came before it is rolled back)\n"
 		"  -v, --verbose    debug logs\n"
 		"  -h, --help       this text\n"
 		"EAL-ARGS are passed to DPDK after iovsd's own.\n",
@@ -64,6 +69,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{"socket", required_argument, NULL, 's'}, {"cores", required_argument, NULL, 'l'},
 		{"no-huge", no_argument, NULL, 'n'},      {"mem", required_argument, NULL, 'm'},
 		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+		{"sysfs-root", required_argument, NULL, 'S'},
+		{"sriov-fail-step", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	/* clang-format on */
@@ -94,6 +101,12 @@ parse_options(int argc, char **argv, struct options *o)
 					optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'S':
+			o->sysfs_root = optarg;
+			break;
+		case 'F':
+			o->sriov_fail_step = optarg;
 			break;
 		case 'v':
 			iovs_log_set_level(IOVS_LOG_DEBUG);
@@ -334,6 +347,12 @@ main(int argc, char **argv)
 	if (rc != 0)
 		goto fail;
 
+	/* VFs first: a VF port's device must be on vfio-pci before DPDK probes. */
+	snprintf(d->sysfs_root, sizeof(d->sysfs_root), "%s", o.sysfs_root ? o.sysfs_root : "");
+	snprintf(d->sriov_fail_step, sizeof(d->sriov_fail_step), "%s",
+		 o.sriov_fail_step ? o.sriov_fail_step : "");
+	iovsd_vf_reconcile(d);
+
 	eo.no_huge = o.no_huge;
 	if (!eo.no_huge && !iovsd_hugepages_available(256)) {
 		LOG_WARN("fewer than 256 MiB of free hugepages: running without hugepages "
@@ -380,6 +399,7 @@ main(int argc, char **argv)
 	iovsd_of_stop(d);
 	vsw_destroy(d->sw);
 	vhu_loop_destroy(d->vhu);
+	sriov_ctx_destroy(d->sriov);
 	if (iovsd_conf_save(d->config_path, d->conf, &err) != 0)
 		LOG_ERR("%s", err.msg);
 	rte_eal_cleanup();
