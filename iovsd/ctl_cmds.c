@@ -34,9 +34,8 @@ fmt_mac(const uint8_t mac[6], char *buf, size_t len)
 		 mac[5]);
 }
 
-/* Persists a candidate configuration and, on success, makes it current. */
-static int
-commit(struct iovsd *d, struct iovsd_conf *cand, struct iovs_err *err)
+int
+iovsd_conf_commit(struct iovsd *d, struct iovsd_conf *cand, struct iovs_err *err)
 {
 	int rc = iovsd_conf_save(d->config_path, cand, err);
 
@@ -46,8 +45,8 @@ commit(struct iovsd *d, struct iovsd_conf *cand, struct iovs_err *err)
 	return 0;
 }
 
-static struct iovsd_conf *
-conf_copy(const struct iovsd *d, struct iovs_err *err)
+struct iovsd_conf *
+iovsd_conf_candidate(const struct iovsd *d, struct iovs_err *err)
 {
 	struct iovsd_conf *c = malloc(sizeof(*c));
 
@@ -92,7 +91,7 @@ cmd_port_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 	if (iovsd_conf_find_port(d->conf, port.name) != NULL)
 		return iovs_errf(err, -EEXIST, "a port named %s already exists", port.name);
 
-	cand = conf_copy(d, err);
+	cand = iovsd_conf_candidate(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
 	rc = iovsd_conf_add_port(cand, &port, ofport);
@@ -114,7 +113,7 @@ cmd_port_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 		iovs_err_prefix(err, rc, "port %s", port.name);
 		goto out;
 	}
-	rc = commit(d, cand, err);
+	rc = iovsd_conf_commit(d, cand, err);
 	if (rc != 0)
 		vsw_port_del(d->sw, port.name, NULL);
 	else
@@ -145,7 +144,7 @@ cmd_port_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 		return iovs_errf(err, -ENOENT, "no port named %s", name);
 	saved = *cur;
 	saved.ofport = iovsd_conf_port_ofport(d->conf, name);
-	cand = conf_copy(d, err);
+	cand = iovsd_conf_candidate(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
 	iovsd_conf_del_port(cand, name);
@@ -155,7 +154,7 @@ cmd_port_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs_e
 		if (rc != 0)
 			goto out;
 	}
-	rc = commit(d, cand, err);
+	rc = iovsd_conf_commit(d, cand, err);
 	if (rc != 0) {
 		struct iovs_err again = {{0}};
 
@@ -428,7 +427,7 @@ cmd_bridge_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs
 		return rc;
 	if (d->conf->n_bridges >= VSW_MAX_BRIDGES)
 		return iovs_errf(err, -ENOSPC, "too many bridges (at most %d)", VSW_MAX_BRIDGES);
-	cand = conf_copy(d, err);
+	cand = iovsd_conf_candidate(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
 	cand->bridges[cand->n_bridges++] = br;
@@ -436,7 +435,7 @@ cmd_bridge_add(struct iovsd *d, const json_t *args, json_t **result, struct iovs
 	if (rc == 0)
 		rc = vsw_bridge_add(d->sw, &br, err);
 	if (rc == 0) {
-		rc = commit(d, cand, err);
+		rc = iovsd_conf_commit(d, cand, err);
 		if (rc != 0)
 			vsw_bridge_del(d->sw, br.name, NULL);
 	}
@@ -466,7 +465,7 @@ cmd_bridge_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs
 			return iovs_errf(err, -EBUSY, "bridge %s still has ports (%s, ...)", name,
 					 d->conf->ports[i].name);
 	saved = *cur;
-	cand = conf_copy(d, err);
+	cand = iovsd_conf_candidate(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
 	iovsd_conf_del_bridge(cand, name);
@@ -475,7 +474,7 @@ cmd_bridge_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs
 	iovsd_of_apply(d, name, NULL, NULL);
 	rc = vsw_bridge_del(d->sw, name, err);
 	if (rc == 0) {
-		rc = commit(d, cand, err);
+		rc = iovsd_conf_commit(d, cand, err);
 		if (rc != 0)
 			vsw_bridge_add(d->sw, &saved, NULL);
 	}
@@ -607,7 +606,7 @@ cmd_controller_set(struct iovsd *d, const json_t *args, json_t **result, struct 
 	if (rc != 0)
 		return rc;
 	saved = *cur;
-	cand = conf_copy(d, err);
+	cand = iovsd_conf_candidate(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
 	*iovsd_conf_find_of(cand, bridge) = of;
@@ -615,7 +614,7 @@ cmd_controller_set(struct iovsd *d, const json_t *args, json_t **result, struct 
 	if (rc == 0)
 		rc = iovsd_of_apply(d, bridge, &of, err);
 	if (rc == 0) {
-		rc = commit(d, cand, err);
+		rc = iovsd_conf_commit(d, cand, err);
 		if (rc != 0)
 			iovsd_of_apply(d, bridge, &saved, NULL);
 	}

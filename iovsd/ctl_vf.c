@@ -38,27 +38,20 @@ ctx(struct iovsd *d, struct sriov_ctx **out, struct iovs_err *err)
 	return rc;
 }
 
+/* A candidate configuration and, in it, the entry of VF 'idx' of 'pf'
+ * (created when missing). On success the caller frees '*cand'. */
 static int
-save(struct iovsd *d, struct iovsd_conf *cand, struct iovs_err *err)
+candidate_vf(struct iovsd *d, const struct sriov_addr *pf, unsigned idx, struct iovsd_conf **cand,
+	     struct iovsd_vf_conf **v, struct iovs_err *err)
 {
-	int rc = iovsd_conf_save(d->config_path, cand, err);
-
-	if (rc != 0)
-		return iovs_err_prefix(err, rc, "not saved");
-	memcpy(d->conf, cand, sizeof(*cand));
-	return 0;
-}
-
-static struct iovsd_conf *
-candidate(const struct iovsd *d, struct iovs_err *err)
-{
-	struct iovsd_conf *c = malloc(sizeof(*c));
-
-	if (c == NULL)
-		iovs_errf(err, -ENOMEM, "out of memory");
-	else
-		memcpy(c, d->conf, sizeof(*c));
-	return c;
+	*cand = iovsd_conf_candidate(d, err);
+	if (*cand == NULL)
+		return -ENOMEM;
+	*v = iovsd_conf_vf(*cand, pf, idx);
+	if (*v != NULL)
+		return 0;
+	free(*cand);
+	return iovs_errf(err, -ENOSPC, "at most %d VFs are configured", IOVSD_MAX_VFS);
 }
 
 static int
@@ -236,7 +229,7 @@ iovsd_cmd_vf_create(struct iovsd *d, const json_t *args, json_t **result, struct
 		rc = ctx(d, &c, err);
 	if (rc != 0)
 		return rc;
-	cand = candidate(d, err);
+	cand = iovsd_conf_candidate(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
 	p = iovsd_conf_find_pf(cand, &pf);
@@ -253,7 +246,7 @@ iovsd_cmd_vf_create(struct iovsd *d, const json_t *args, json_t **result, struct
 	rc = sriov_vfs_create(c, &pf, p->num_vfs, autoprobe, err);
 	if (rc != 0)
 		goto out;
-	rc = save(d, cand, err);
+	rc = iovsd_conf_commit(d, cand, err);
 	if (rc != 0)
 		sriov_vfs_destroy(c, &pf, NULL);
 out:
@@ -277,13 +270,13 @@ iovsd_cmd_vf_destroy(struct iovsd *d, const json_t *args, json_t **result, struc
 		rc = ctx(d, &c, err);
 	if (rc != 0)
 		return rc;
-	cand = candidate(d, err);
+	cand = iovsd_conf_candidate(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
 	iovsd_conf_forget_vfs(cand, &pf, -1, true);
 	rc = sriov_vfs_destroy(c, &pf, err);
 	if (rc == 0)
-		rc = save(d, cand, err);
+		rc = iovsd_conf_commit(d, cand, err);
 	free(cand);
 	return rc;
 }
@@ -337,19 +330,13 @@ iovsd_cmd_vf_set(struct iovsd *d, const json_t *args, json_t **result, struct io
 		rc = ctx(d, &c, err);
 	if (rc != 0)
 		return rc;
-	cand = candidate(d, err);
-	if (cand == NULL)
-		return -ENOMEM;
-	v = iovsd_conf_vf(cand, &pf, idx);
-	if (v == NULL) {
-		rc = iovs_errf(err, -ENOSPC, "at most %d VFs are configured", IOVSD_MAX_VFS);
-		goto out;
-	}
+	rc = candidate_vf(d, &pf, idx, &cand, &v, err);
+	if (rc != 0)
+		return rc;
 	attrs_merge(&v->attrs, &a);
 	rc = sriov_vf_set(c, &pf, idx, &a, err);
 	if (rc == 0)
-		rc = save(d, cand, err);
-out:
+		rc = iovsd_conf_commit(d, cand, err);
 	free(cand);
 	return rc;
 }
@@ -397,19 +384,16 @@ iovsd_cmd_vf_bind(struct iovsd *d, const json_t *args, json_t **result, struct i
 		rc = iovs_errf(err, -EINVAL, "\"%s\" is not a driver name", driver);
 	if (rc != 0)
 		return rc;
-	cand = candidate(d, err);
-	if (cand == NULL)
-		return -ENOMEM;
-	v = iovsd_conf_vf(cand, &pf, idx);
-	if (v == NULL)
-		rc = iovs_errf(err, -ENOSPC, "at most %d VFs are configured", IOVSD_MAX_VFS);
-	else if (v->use != IOVSD_VF_USE_NONE)
+	rc = candidate_vf(d, &pf, idx, &cand, &v, err);
+	if (rc != 0)
+		return rc;
+	if (v->use != IOVSD_VF_USE_NONE)
 		rc = iovs_errf(err, -EBUSY, "the VF is assigned to %s: release it first",
 			       iovsd_vf_use_name(v->use));
 	if (rc == 0)
 		rc = bind(d, v, driver, err);
 	if (rc == 0)
-		rc = save(d, cand, err);
+		rc = iovsd_conf_commit(d, cand, err);
 	free(cand);
 	return rc;
 }
@@ -430,7 +414,7 @@ iovsd_cmd_vf_release(struct iovsd *d, const json_t *args, json_t **result, struc
 		rc = ctx(d, &c, err);
 	if (rc != 0)
 		return rc;
-	cand = candidate(d, err);
+	cand = iovsd_conf_candidate(d, err);
 	if (cand == NULL)
 		return -ENOMEM;
 	v = iovsd_conf_find_vf(cand, &pf, idx);
@@ -452,7 +436,7 @@ iovsd_cmd_vf_release(struct iovsd *d, const json_t *args, json_t **result, struc
 	v->use = IOVSD_VF_USE_NONE;
 	if (v->attrs.set == 0)
 		iovsd_conf_forget_vfs(cand, &pf, (int)idx, false);
-	rc = save(d, cand, err);
+	rc = iovsd_conf_commit(d, cand, err);
 	if (rc == 0)
 		iovsd_of_refresh(d);
 out:
@@ -570,14 +554,9 @@ iovsd_cmd_vf_assign(struct iovsd *d, const json_t *args, json_t **result, struct
 		rc = check_isolation(d, &now, err);
 	if (rc != 0)
 		return rc;
-	cand = candidate(d, err);
-	if (cand == NULL)
-		return -ENOMEM;
-	v = iovsd_conf_vf(cand, &pf, idx);
-	if (v == NULL) {
-		rc = iovs_errf(err, -ENOSPC, "at most %d VFs are configured", IOVSD_MAX_VFS);
-		goto out;
-	}
+	rc = candidate_vf(d, &pf, idx, &cand, &v, err);
+	if (rc != 0)
+		return rc;
 	if (v->use != IOVSD_VF_USE_NONE) {
 		rc = iovs_errf(err, -EBUSY, "the VF is already assigned to %s",
 			       iovsd_vf_use_name(v->use));
@@ -599,7 +578,7 @@ iovsd_cmd_vf_assign(struct iovsd *d, const json_t *args, json_t **result, struct
 		*result = vm_result(&now);
 	}
 	if (rc == 0) {
-		rc = save(d, cand, err);
+		rc = iovsd_conf_commit(d, cand, err);
 		if (rc != 0 && v->use == IOVSD_VF_USE_DATAPLANE)
 			vsw_port_del(d->sw, v->port, NULL);
 	}

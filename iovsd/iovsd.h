@@ -78,6 +78,12 @@ struct vsw_of_stats;
  * table lookups and matches, packet-ins and -outs). -ENOENT: no datapath. */
 int iovsd_of_stats(struct iovsd *d, const char *bridge, struct vsw_of_stats *st);
 
+/* ctl_cmds.c: a copy of the configuration to change (NULL and 'err' set when out
+ * of memory), and its commit: saved, then current (on failure the caller undoes
+ * what it applied). */
+struct iovsd_conf *iovsd_conf_candidate(const struct iovsd *d, struct iovs_err *err);
+int iovsd_conf_commit(struct iovsd *d, struct iovsd_conf *cand, struct iovs_err *err);
+
 /* ctl_vf.c: the vf.* commands (rows of ctl_cmds.c's table) and the reconcile
  * of the persisted VF state, run at start before DPDK probes PCI devices. */
 extern const char *const iovsd_vf_list_args[],
