@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "iovs_mac.h"
 
 static const char *const pf_keys[] = {"pf", "num_vfs", "autoprobe", "vfs", NULL};
 static const char *const attr_keys[] = {"mac",	       "vlan",	"qos",	      "vlan_proto",
@@ -120,22 +121,6 @@ name_index(const char *s, const char *const *names, unsigned n)
 	return -1;
 }
 
-static int
-mac_parse(const char *s, uint8_t mac[6])
-{
-	unsigned b[6];
-	char tail;
-	int i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 ||
-	    strlen(s) != 17)
-		return -EINVAL;
-	for (i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
-
 /* The attribute keys of 'o' into 'a' (a->set says which were there). */
 int
 iovsd_vf_attrs_from_json(const json_t *o, const char *where, struct sriov_vf_attrs *a,
@@ -152,7 +137,7 @@ iovsd_vf_attrs_from_json(const json_t *o, const char *where, struct sriov_vf_att
 		rc = get_str(o, where, "mac", buf, sizeof(buf), err);
 		if (rc != 0)
 			return rc;
-		if (mac_parse(buf, a->mac) != 0)
+		if (!iovs_mac_parse(buf, a->mac))
 			return iovs_errf(err, -EINVAL, "%s.mac: \"%s\" is not a MAC address", where,
 					 buf);
 		a->set |= SRIOV_VF_MAC;
@@ -235,14 +220,11 @@ iovsd_vf_attrs_from_json(const json_t *o, const char *where, struct sriov_vf_att
 int
 iovsd_vf_attrs_to_json(const struct sriov_vf_attrs *a, json_t *o)
 {
-	char mac[18];
+	char mac[IOVS_MAC_STR];
 	int rc = 0;
 
-	if (a->set & SRIOV_VF_MAC) {
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", a->mac[0], a->mac[1],
-			 a->mac[2], a->mac[3], a->mac[4], a->mac[5]);
-		rc |= json_object_set_new(o, "mac", json_string(mac));
-	}
+	if (a->set & SRIOV_VF_MAC)
+		rc |= json_object_set_new(o, "mac", json_string(iovs_mac_str(a->mac, mac)));
 	if (a->set & SRIOV_VF_VLAN) {
 		rc |= json_object_set_new(o, "vlan", json_integer(a->vlan));
 		rc |= json_object_set_new(o, "qos", json_integer(a->qos));

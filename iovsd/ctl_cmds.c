@@ -12,6 +12,7 @@
 #include "ctl_flow.h"
 #include "ctl_proto.h"
 #include "iovs_log.h"
+#include "iovs_mac.h"
 #include "iovsd.h"
 #include "vhu.h"
 #include "vsw_of.h"
@@ -26,13 +27,6 @@ struct ctl_cmd {
 };
 
 static const char *const no_args[] = {NULL};
-
-static void
-fmt_mac(const uint8_t mac[6], char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
-}
 
 int
 iovsd_conf_commit(struct iovsd *d, struct iovsd_conf *cand, struct iovs_err *err)
@@ -243,10 +237,10 @@ static int
 port_visit(const struct vsw_port_info *pi, void *arg)
 {
 	struct port_walk *w = arg;
-	char mac[18];
+	char mac[IOVS_MAC_STR];
 	json_t *o;
 
-	fmt_mac(pi->mac, mac, sizeof(mac));
+	iovs_mac_str(pi->mac, mac);
 	o = iovsd_port_conf_to_json(&pi->conf);
 	json_object_set_new(o, "bridge", json_string(pi->conf.bridge));
 	json_object_set_new(o, "ofport",
@@ -487,9 +481,9 @@ cmd_bridge_del(struct iovsd *d, const json_t *args, json_t **result, struct iovs
 static int
 fdb_visit(const struct vsw_fdb_entry_info *e, void *arg)
 {
-	char mac[18];
+	char mac[IOVS_MAC_STR];
 
-	fmt_mac(e->mac, mac, sizeof(mac));
+	iovs_mac_str(e->mac, mac);
 	json_array_append_new(arg, json_pack("{s:s, s:i, s:s, s:i}", "mac", mac, "vlan", e->vlan,
 					     "port", e->port, "age_s", e->age_s));
 	return 0;

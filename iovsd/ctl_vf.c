@@ -306,7 +306,6 @@ attrs_merge(struct sriov_vf_attrs *into, const struct sriov_vf_attrs *a)
 	into->set |= a->set;
 }
 
-/* Runs 'apply' on a candidate's entry for the VF, then saves. */
 int
 iovsd_cmd_vf_set(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
 {
@@ -595,15 +594,15 @@ out:
 
 static void __attribute__((format(printf, 2, 3))) vf_error(struct iovsd *d, const char *fmt, ...)
 {
-	char *msg = d->vf_errors[d->n_vf_errors < IOVSD_MAX_VF_ERRORS ? d->n_vf_errors : 0];
+	char msg[sizeof(d->vf_errors[0])];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, IOVS_ERR_MAX + 64, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	LOG_ERR("%s", msg);
-	if (d->n_vf_errors < IOVSD_MAX_VF_ERRORS)
-		d->n_vf_errors++;
+	if (d->n_vf_errors < IOVSD_MAX_VF_ERRORS) /* the first ones: the log has all */
+		memcpy(d->vf_errors[d->n_vf_errors++], msg, sizeof(msg));
 }
 
 void

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "iovs_mac.h"
 #include "ofl_syntax_priv.h"
 
 /* ---- names ---- */
@@ -210,20 +211,6 @@ syn_port(const char *str, uint32_t *port)
 	return 0;
 }
 
-static bool
-parse_mac(const char *str, uint8_t mac[6])
-{
-	for (int i = 0; i < 6; i++) {
-		int hi = hex_digit(str[0]), lo = hex_digit(str[1]);
-
-		if (hi < 0 || lo < 0 || str[2] != (i == 5 ? '\0' : ':'))
-			return false;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-		str += 3;
-	}
-	return true;
-}
-
 /* "N" (a prefix length up to 'bits') or an address of 'af' → mask bytes. */
 static bool
 parse_ip_mask(int af, const char *str, unsigned bits, uint8_t *mask)
@@ -281,8 +268,9 @@ one_value(enum syn_fmt fmt, uint32_t max, const char *str, struct ofl_oxm *o, ch
 
 	switch (fmt) {
 	case SF_MAC:
-		return parse_mac(str, o->value) ? NULL
-						: "not an Ethernet address (xx:xx:xx:xx:xx:xx)";
+		return iovs_mac_parse(str, o->value)
+			       ? NULL
+			       : "not an Ethernet address (xx:xx:xx:xx:xx:xx)";
 	case SF_IPV4:
 		return inet_pton(AF_INET, str, o->value) == 1 ? NULL : "not an IPv4 address";
 	case SF_IPV6:
@@ -318,7 +306,7 @@ mask_value(enum syn_fmt fmt, uint32_t max, const char *str, struct ofl_oxm *o, c
 
 	switch (fmt) {
 	case SF_MAC:
-		return parse_mac(str, o->mask) ? NULL : "mask: not an Ethernet address";
+		return iovs_mac_parse(str, o->mask) ? NULL : "mask: not an Ethernet address";
 	case SF_IPV4:
 		return parse_ip_mask(AF_INET, str, 32, o->mask) ? NULL
 								: "mask: not a prefix length "

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iovs_mac.h"
 #include "sriov.h"
 
 static int
@@ -26,21 +27,6 @@ on_off(const char *s, bool *out)
 {
 	*out = strcmp(s, "on") == 0;
 	return *out || strcmp(s, "off") == 0;
-}
-
-static bool
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned m[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		if (m[i] > 0xff)
-			return false;
-		mac[i] = (uint8_t)m[i];
-	}
-	return true;
 }
 
 int
@@ -64,7 +50,7 @@ main(int argc, char **argv)
 
 		if (v == NULL)
 			return usage("an option without a value");
-		if (strcmp(k, "mac") == 0 && parse_mac(v, a.mac)) {
+		if (strcmp(k, "mac") == 0 && iovs_mac_parse(v, a.mac)) {
 			a.set |= SRIOV_VF_MAC;
 		} else if (strcmp(k, "vlan") == 0) {
 			a.vlan = (uint16_t)strtoul(v, NULL, 10);
