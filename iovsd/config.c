@@ -7,6 +7,7 @@
  * forms: docs/configuration.md.
  */
 #include "config.h"
+#include "config_json.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -44,8 +45,9 @@ static const char *const port_keys[] = {"name",	  "type",	 "iface",   "devargs",
 					"trunks", "native_vlan", "ofport",  NULL};
 
 /* Fills 'err' with "WHERE.KEY: message"; either part may be NULL or empty. */
-__attribute__((format(printf, 5, 6))) static int
-path_errf(struct iovs_err *err, int rc, const char *where, const char *key, const char *fmt, ...)
+int
+iovsd_json_errf(struct iovs_err *err, int rc, const char *where, const char *key, const char *fmt,
+		...)
 {
 	char msg[IOVS_ERR_MAX];
 	va_list ap;
@@ -73,7 +75,7 @@ path_prefix(struct iovs_err *err, int rc, const char *where, const char *key)
 	if (err == NULL)
 		return rc;
 	memcpy(msg, err->msg, sizeof(msg));
-	return path_errf(err, rc, where, key, "%s", msg);
+	return iovsd_json_errf(err, rc, where, key, "%s", msg);
 }
 
 static const char *
@@ -99,8 +101,9 @@ json_kind(const json_t *v)
 	return "null";
 }
 
-static int
-check_keys(const json_t *obj, const char *where, const char *const keys[], struct iovs_err *err)
+int
+iovsd_json_check_keys(const json_t *obj, const char *where, const char *const keys[],
+		      struct iovs_err *err)
 {
 	char known[160] = "", q[IOVS_QUOTED_SIZE];
 	const char *key;
@@ -115,17 +118,17 @@ check_keys(const json_t *obj, const char *where, const char *const keys[], struc
 		for (i = 0; keys[i] != NULL; i++)
 			snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
 				 i != 0 ? ", " : "", keys[i]);
-		return path_errf(err, -EINVAL, where, NULL, "unknown key %s (known: %s)",
-				 iovs_quote(key, SIZE_MAX, q), known);
+		return iovsd_json_errf(err, -EINVAL, where, NULL, "unknown key %s (known: %s)",
+				       iovs_quote(key, SIZE_MAX, q), known);
 	}
 	return 0;
 }
 
-static int
-require_key(const json_t *obj, const char *where, const char *key, struct iovs_err *err)
+int
+iovsd_json_require(const json_t *obj, const char *where, const char *key, struct iovs_err *err)
 {
 	if (json_object_get(obj, key) == NULL)
-		return path_errf(err, -EINVAL, where, NULL, "missing key \"%s\"", key);
+		return iovsd_json_errf(err, -EINVAL, where, NULL, "missing key \"%s\"", key);
 	return 0;
 }
 
@@ -136,20 +139,20 @@ int_from_json(const json_t *v, const char *where, const char *key, json_int_t mi
 	json_int_t i;
 
 	if (!json_is_integer(v))
-		return path_errf(err, -EINVAL, where, key, "expected an integer, not %s",
-				 json_kind(v));
+		return iovsd_json_errf(err, -EINVAL, where, key, "expected an integer, not %s",
+				       json_kind(v));
 	i = json_integer_value(v);
 	if (i < min || i > max)
-		return path_errf(err, -ERANGE, where, key, "%lld out of range %lld..%lld",
-				 (long long)i, (long long)min, (long long)max);
+		return iovsd_json_errf(err, -ERANGE, where, key, "%lld out of range %lld..%lld",
+				       (long long)i, (long long)min, (long long)max);
 	*out = i;
 	return 0;
 }
 
 /* Optional integer: '*out' keeps its default when 'key' is absent. */
-static int
-get_int(const json_t *obj, const char *where, const char *key, json_int_t min, json_int_t max,
-	json_int_t *out, struct iovs_err *err)
+int
+iovsd_json_int(const json_t *obj, const char *where, const char *key, json_int_t min,
+	       json_int_t max, json_int_t *out, struct iovs_err *err)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -157,9 +160,9 @@ get_int(const json_t *obj, const char *where, const char *key, json_int_t min, j
 }
 
 /* Optional string into dst[size]: 'dst' keeps its default when 'key' is absent. */
-static int
-get_string(const json_t *obj, const char *where, const char *key, char *dst, size_t size,
-	   struct iovs_err *err)
+int
+iovsd_json_string(const json_t *obj, const char *where, const char *key, char *dst, size_t size,
+		  struct iovs_err *err)
 {
 	const json_t *v = json_object_get(obj, key);
 	char q[IOVS_QUOTED_SIZE];
@@ -168,28 +171,29 @@ get_string(const json_t *obj, const char *where, const char *key, char *dst, siz
 	if (v == NULL)
 		return 0;
 	if (!json_is_string(v))
-		return path_errf(err, -EINVAL, where, key, "expected a string, not %s",
-				 json_kind(v));
+		return iovsd_json_errf(err, -EINVAL, where, key, "expected a string, not %s",
+				       json_kind(v));
 	len = json_string_length(v);
 	if (len >= size)
-		return path_errf(err, -EINVAL, where, key,
-				 "%s is too long (%zu bytes, at most %zu)",
-				 iovs_quote(json_string_value(v), SIZE_MAX, q), len, size - 1);
+		return iovsd_json_errf(
+			err, -EINVAL, where, key, "%s is too long (%zu bytes, at most %zu)",
+			iovs_quote(json_string_value(v), SIZE_MAX, q), len, size - 1);
 	memset(dst, 0, size);
 	memcpy(dst, json_string_value(v), len);
 	return 0;
 }
 
-static int
-get_bool(const json_t *obj, const char *where, const char *key, bool *dst, struct iovs_err *err)
+int
+iovsd_json_bool(const json_t *obj, const char *where, const char *key, bool *dst,
+		struct iovs_err *err)
 {
 	const json_t *v = json_object_get(obj, key);
 
 	if (v == NULL)
 		return 0;
 	if (!json_is_boolean(v))
-		return path_errf(err, -EINVAL, where, key, "expected true or false, not %s",
-				 json_kind(v));
+		return iovsd_json_errf(err, -EINVAL, where, key, "expected true or false, not %s",
+				       json_kind(v));
 	*dst = json_is_true(v);
 	return 0;
 }
@@ -202,31 +206,33 @@ port_ident_from_json(const json_t *obj, const char *where, struct vsw_port_conf 
 	char q[IOVS_QUOTED_SIZE];
 	int rc;
 
-	rc = require_key(obj, where, "name", err);
+	rc = iovsd_json_require(obj, where, "name", err);
 	if (rc == 0)
-		rc = require_key(obj, where, "type", err);
+		rc = iovsd_json_require(obj, where, "type", err);
 	if (rc == 0)
-		rc = get_string(obj, where, "name", port->name, sizeof(port->name), err);
+		rc = iovsd_json_string(obj, where, "name", port->name, sizeof(port->name), err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_string(type))
-		return path_errf(err, -EINVAL, where, "type", "expected a string, not %s",
-				 json_kind(type));
+		return iovsd_json_errf(err, -EINVAL, where, "type", "expected a string, not %s",
+				       json_kind(type));
 	if (vsw_port_type_parse(json_string_value(type), &port->type) != 0)
-		return path_errf(
+		return iovsd_json_errf(
 			err, -EINVAL, where, "type",
 			"%s is not a port type (tap, af_packet, af_xdp, null, ring, pci, dpdk, "
 			"vhost-user)",
 			iovs_quote(json_string_value(type), SIZE_MAX, q));
-	rc = get_string(obj, where, "iface", port->iface, sizeof(port->iface), err);
+	rc = iovsd_json_string(obj, where, "iface", port->iface, sizeof(port->iface), err);
 	if (rc == 0)
-		rc = get_string(obj, where, "iface", port->iface, sizeof(port->iface), err);
+		rc = iovsd_json_string(obj, where, "iface", port->iface, sizeof(port->iface), err);
 	if (rc == 0)
-		rc = get_string(obj, where, "devargs", port->devargs, sizeof(port->devargs), err);
+		rc = iovsd_json_string(obj, where, "devargs", port->devargs, sizeof(port->devargs),
+				       err);
 	if (rc == 0)
-		rc = get_string(obj, where, "socket", port->socket, sizeof(port->socket), err);
+		rc = iovsd_json_string(obj, where, "socket", port->socket, sizeof(port->socket),
+				       err);
 	if (rc == 0)
-		rc = get_bool(obj, where, "client", &port->client, err);
+		rc = iovsd_json_bool(obj, where, "client", &port->client, err);
 	return rc;
 }
 
@@ -260,22 +266,23 @@ port_queues_from_json(const json_t *obj, const char *where, struct vsw_port_conf
 	long qid;
 	int rc;
 
-	rc = get_int(obj, where, "queues", 1, VSW_MAX_QUEUES, &n, err);
+	rc = iovsd_json_int(obj, where, "queues", 1, VSW_MAX_QUEUES, &n, err);
 	if (rc != 0)
 		return rc;
 	port->n_queues = (uint16_t)n;
 	if (pins == NULL)
 		return 0;
 	if (!json_is_object(pins))
-		return path_errf(err, -EINVAL, where, "rxq_pmd",
-				 "expected an object such as {\"0\": 1}, not %s", json_kind(pins));
+		return iovsd_json_errf(err, -EINVAL, where, "rxq_pmd",
+				       "expected an object such as {\"0\": 1}, not %s",
+				       json_kind(pins));
 	json_object_foreach((json_t *)pins, key, v) {
 		qid = queue_key(key);
 		if (qid < 0 || qid >= port->n_queues)
-			return path_errf(err, -ERANGE, where, "rxq_pmd",
-					 "key %s is not a queue number 0..%u (queues is %u)",
-					 iovs_quote(key, SIZE_MAX, q), port->n_queues - 1u,
-					 port->n_queues);
+			return iovsd_json_errf(err, -ERANGE, where, "rxq_pmd",
+					       "key %s is not a queue number 0..%u (queues is %u)",
+					       iovs_quote(key, SIZE_MAX, q), port->n_queues - 1u,
+					       port->n_queues);
 		snprintf(sub, sizeof(sub), "rxq_pmd[\"%ld\"]", qid);
 		rc = int_from_json(v, where, sub, -1, LCORE_MAX, &pmd, err);
 		if (rc != 0)
@@ -295,30 +302,30 @@ port_vlan_from_json(const json_t *obj, const char *where, struct vsw_port_conf *
 	int rc;
 
 	if (mode != NULL && !json_is_string(mode))
-		return path_errf(err, -EINVAL, where, "vlan_mode", "expected a string, not %s",
-				 json_kind(mode));
+		return iovsd_json_errf(err, -EINVAL, where, "vlan_mode",
+				       "expected a string, not %s", json_kind(mode));
 	if (mode != NULL && strcmp(json_string_value(mode), "trunk") == 0)
 		port->vlan.mode = VSW_VLAN_TRUNK;
 	else if (mode != NULL && strcmp(json_string_value(mode), "access") != 0)
-		return path_errf(err, -EINVAL, where, "vlan_mode",
-				 "%s is not a VLAN mode (access, trunk)",
-				 iovs_quote(json_string_value(mode), SIZE_MAX, q));
+		return iovsd_json_errf(err, -EINVAL, where, "vlan_mode",
+				       "%s is not a VLAN mode (access, trunk)",
+				       iovs_quote(json_string_value(mode), SIZE_MAX, q));
 
 	if (port->vlan.mode == VSW_VLAN_ACCESS) {
 		if (json_object_get(obj, "trunks") != NULL)
-			return path_errf(err, -EINVAL, where, "trunks",
-					 "only valid with \"vlan_mode\": \"trunk\"");
+			return iovsd_json_errf(err, -EINVAL, where, "trunks",
+					       "only valid with \"vlan_mode\": \"trunk\"");
 		if (json_object_get(obj, "native_vlan") != NULL)
-			return path_errf(err, -EINVAL, where, "native_vlan",
-					 "only valid with \"vlan_mode\": \"trunk\"");
-		rc = get_int(obj, where, "tag", 0, VID_MAX, &tag, err);
+			return iovsd_json_errf(err, -EINVAL, where, "native_vlan",
+					       "only valid with \"vlan_mode\": \"trunk\"");
+		rc = iovsd_json_int(obj, where, "tag", 0, VID_MAX, &tag, err);
 		port->vlan.tag = (uint16_t)tag;
 		return rc;
 	}
 	if (json_object_get(obj, "tag") != NULL)
-		return path_errf(err, -EINVAL, where, "tag",
-				 "only valid with \"vlan_mode\": \"access\"");
-	rc = get_int(obj, where, "native_vlan", 0, VID_MAX, &native, err);
+		return iovsd_json_errf(err, -EINVAL, where, "tag",
+				       "only valid with \"vlan_mode\": \"access\"");
+	rc = iovsd_json_int(obj, where, "native_vlan", 0, VID_MAX, &native, err);
 	if (rc != 0)
 		return rc;
 	port->vlan.native = (uint16_t)native;
@@ -328,9 +335,9 @@ port_vlan_from_json(const json_t *obj, const char *where, struct vsw_port_conf *
 		return 0;
 	}
 	if (!json_is_string(trunks))
-		return path_errf(err, -EINVAL, where, "trunks",
-				 "expected a string such as \"10,20-30\" or \"all\", not %s",
-				 json_kind(trunks));
+		return iovsd_json_errf(err, -EINVAL, where, "trunks",
+				       "expected a string such as \"10,20-30\" or \"all\", not %s",
+				       json_kind(trunks));
 	rc = vsw_vlan_list_parse(json_string_value(trunks), &port->vlan, err);
 	return rc != 0 ? path_prefix(err, rc, where, "trunks") : 0;
 }
@@ -343,9 +350,9 @@ iovsd_port_conf_from_json(const json_t *obj, const char *where, struct vsw_port_
 
 	vsw_port_conf_init(port);
 	if (!json_is_object(obj))
-		return path_errf(err, -EINVAL, where, NULL, "expected an object, not %s",
-				 json_kind(obj));
-	rc = check_keys(obj, where, port_keys, err);
+		return iovsd_json_errf(err, -EINVAL, where, NULL, "expected an object, not %s",
+				       json_kind(obj));
+	rc = iovsd_json_check_keys(obj, where, port_keys, err);
 	if (rc == 0)
 		rc = port_ident_from_json(obj, where, port, err);
 	if (rc == 0)
@@ -368,20 +375,20 @@ bridge_from_json(const json_t *obj, const char *where, bool in_file, struct vsw_
 	size = bridge->mac_table_size;
 	aging = bridge->mac_aging_s;
 	if (!json_is_object(obj))
-		return path_errf(err, -EINVAL, where, NULL, "expected an object, not %s",
-				 json_kind(obj));
-	rc = check_keys(obj, where, in_file ? bridge_file_keys : bridge_keys, err);
+		return iovsd_json_errf(err, -EINVAL, where, NULL, "expected an object, not %s",
+				       json_kind(obj));
+	rc = iovsd_json_check_keys(obj, where, in_file ? bridge_file_keys : bridge_keys, err);
 	if (rc == 0)
-		rc = require_key(obj, where, "name", err);
+		rc = iovsd_json_require(obj, where, "name", err);
 	if (rc == 0)
-		rc = get_string(obj, where, "name", bridge->name, sizeof(bridge->name), err);
+		rc = iovsd_json_string(obj, where, "name", bridge->name, sizeof(bridge->name), err);
 	if (rc == 0)
-		rc = get_int(obj, where, "mac_table_size", MAC_TABLE_MIN, MAC_TABLE_MAX, &size,
-			     err);
+		rc = iovsd_json_int(obj, where, "mac_table_size", MAC_TABLE_MIN, MAC_TABLE_MAX,
+				    &size, err);
 	if (rc == 0)
-		rc = get_int(obj, where, "mac_aging_s", 1, MAC_AGING_MAX, &aging, err);
+		rc = iovsd_json_int(obj, where, "mac_aging_s", 1, MAC_AGING_MAX, &aging, err);
 	if (rc == 0)
-		rc = get_bool(obj, where, "learning", &learning, err);
+		rc = iovsd_json_bool(obj, where, "learning", &learning, err);
 	bridge->no_learning = !learning;
 	bridge->mac_table_size = (uint32_t)size;
 	bridge->mac_aging_s = (uint32_t)aging;
@@ -400,7 +407,7 @@ iovsd_port_ofport_from_json(const json_t *obj, const char *where, uint32_t *ofpo
 			    struct iovs_err *err)
 {
 	json_int_t v = 0;
-	int rc = get_int(obj, where, "ofport", 1, IOVSD_OFPORT_MAX, &v, err);
+	int rc = iovsd_json_int(obj, where, "ofport", 1, IOVSD_OFPORT_MAX, &v, err);
 
 	*ofport = (uint32_t)v;
 	return rc;
@@ -418,8 +425,8 @@ dpid_from_json(const json_t *obj, const char *where, uint64_t *dpid, struct iovs
 	if (v == NULL)
 		return 0;
 	if (!json_is_string(v))
-		return path_errf(err, -EINVAL, where, "datapath_id",
-				 "expected a string of hex digits, not %s", json_kind(v));
+		return iovsd_json_errf(err, -EINVAL, where, "datapath_id",
+				       "expected a string of hex digits, not %s", json_kind(v));
 	s = json_string_value(v);
 	if (strncmp(s, "0x", 2) == 0)
 		s += 2;
@@ -427,9 +434,9 @@ dpid_from_json(const json_t *obj, const char *where, uint64_t *dpid, struct iovs
 	*dpid = strtoull(s, &end, 16);
 	if (*s == '\0' || *end != '\0' || strlen(s) > 16 || errno != 0 || *dpid == 0 ||
 	    strspn(s, "0123456789abcdefABCDEF") != strlen(s))
-		return path_errf(err, -EINVAL, where, "datapath_id",
-				 "\"%s\": expected 1 to 16 hex digits, not all zero",
-				 json_string_value(v));
+		return iovsd_json_errf(err, -EINVAL, where, "datapath_id",
+				       "\"%s\": expected 1 to 16 hex digits, not all zero",
+				       json_string_value(v));
 	return 0;
 }
 
@@ -446,18 +453,19 @@ controllers_from_json(const json_t *obj, const char *where, struct ofl_dp_conf *
 	if (list == NULL)
 		return 0;
 	if (!json_is_array(list))
-		return path_errf(err, -EINVAL, where, "controllers", "expected an array, not %s",
-				 json_kind(list));
+		return iovsd_json_errf(err, -EINVAL, where, "controllers",
+				       "expected an array, not %s", json_kind(list));
 	if (json_array_size(list) > OFL_MAX_CONTROLLERS)
-		return path_errf(err, -E2BIG, where, "controllers", "%zu controllers, at most %d",
-				 json_array_size(list), OFL_MAX_CONTROLLERS);
+		return iovsd_json_errf(err, -E2BIG, where, "controllers",
+				       "%zu controllers, at most %d", json_array_size(list),
+				       OFL_MAX_CONTROLLERS);
 	json_array_foreach(list, i, v) {
 		struct ofl_target t;
 
 		snprintf(sub, sizeof(sub), "%s.controllers[%zu]", where, i);
 		if (!json_is_string(v) || json_string_length(v) >= OFL_TARGET_MAX)
-			return path_errf(err, -EINVAL, sub, NULL,
-					 "expected a string such as \"tcp:127.0.0.1:6633\"");
+			return iovsd_json_errf(err, -EINVAL, sub, NULL,
+					       "expected a string such as \"tcp:127.0.0.1:6633\"");
 		rc = ofl_controller_parse(json_string_value(v), &t, err);
 		if (rc != 0)
 			return path_prefix(err, rc, sub, NULL);
@@ -478,14 +486,15 @@ iovsd_of_conf_from_json(const json_t *obj, const char *where, const char *bridge
 
 	memset(of, 0, sizeof(*of));
 	if (!json_is_object(obj))
-		return path_errf(err, -EINVAL, where, NULL, "expected an object, not %s",
-				 json_kind(obj));
+		return iovsd_json_errf(err, -EINVAL, where, NULL, "expected an object, not %s",
+				       json_kind(obj));
 	of->enabled = true;
 	snprintf(of->dp.name, sizeof(of->dp.name), "%s", bridge);
 	snprintf(of->dp.listen, sizeof(of->dp.listen), "%s", OFL_DEFAULT_LISTEN);
-	rc = check_keys(obj, where, openflow_keys, err);
+	rc = iovsd_json_check_keys(obj, where, openflow_keys, err);
 	if (rc == 0)
-		rc = get_string(obj, where, "listen", of->dp.listen, sizeof(of->dp.listen), err);
+		rc = iovsd_json_string(obj, where, "listen", of->dp.listen, sizeof(of->dp.listen),
+				       err);
 	if (rc == 0) {
 		rc = ofl_listen_parse(of->dp.listen, &t, err);
 		if (rc != 0)
@@ -494,10 +503,10 @@ iovsd_of_conf_from_json(const json_t *obj, const char *where, const char *bridge
 	if (rc == 0)
 		rc = controllers_from_json(obj, where, &of->dp, err);
 	if (rc == 0)
-		rc = get_string(obj, where, "fail_mode", fail_mode, sizeof(fail_mode), err);
+		rc = iovsd_json_string(obj, where, "fail_mode", fail_mode, sizeof(fail_mode), err);
 	if (rc == 0 && strcmp(fail_mode, "secure") != 0 && strcmp(fail_mode, "standalone") != 0)
-		rc = path_errf(err, -EINVAL, where, "fail_mode",
-			       "\"%s\": expected \"secure\" or \"standalone\"", fail_mode);
+		rc = iovsd_json_errf(err, -EINVAL, where, "fail_mode",
+				     "\"%s\": expected \"secure\" or \"standalone\"", fail_mode);
 	of->dp.fail_mode =
 		strcmp(fail_mode, "standalone") == 0 ? OFL_FAIL_STANDALONE : OFL_FAIL_SECURE;
 	if (rc == 0)
@@ -581,14 +590,14 @@ ports_from_json(const json_t *obj, const char *where, const char *bridge, struct
 	if (ports == NULL)
 		return 0;
 	if (!json_is_array(ports))
-		return path_errf(err, -EINVAL, where, "ports", "expected an array, not %s",
-				 json_kind(ports));
+		return iovsd_json_errf(err, -EINVAL, where, "ports", "expected an array, not %s",
+				       json_kind(ports));
 	json_array_foreach(ports, i, v) {
 		snprintf(sub, sizeof(sub), "%s.ports[%zu]", where, i);
 		if (conf->n_ports == VSW_MAX_PORTS)
-			return path_errf(err, -E2BIG, sub, NULL,
-					 "too many ports: at most %d in all bridges together",
-					 VSW_MAX_PORTS);
+			return iovsd_json_errf(err, -E2BIG, sub, NULL,
+					       "too many ports: at most %d in all bridges together",
+					       VSW_MAX_PORTS);
 		port = &conf->ports[conf->n_ports];
 		rc = iovsd_port_conf_from_json(v, sub, port, err);
 		if (rc == 0)
@@ -611,18 +620,18 @@ cores_from_json(const json_t *root, struct iovsd_conf *conf, struct iovs_err *er
 	size_t i;
 	int rc;
 
-	rc = get_int(root, NULL, "control_core", -1, LCORE_MAX, &core, err);
+	rc = iovsd_json_int(root, NULL, "control_core", -1, LCORE_MAX, &core, err);
 	if (rc != 0)
 		return rc;
 	conf->control_core = (int)core;
 	if (cores == NULL)
 		return 0;
 	if (!json_is_array(cores))
-		return path_errf(err, -EINVAL, NULL, "pmd_cores", "expected an array, not %s",
-				 json_kind(cores));
+		return iovsd_json_errf(err, -EINVAL, NULL, "pmd_cores", "expected an array, not %s",
+				       json_kind(cores));
 	if (json_array_size(cores) > VSW_MAX_PMDS)
-		return path_errf(err, -E2BIG, NULL, "pmd_cores", "%zu cores, at most %d",
-				 json_array_size(cores), VSW_MAX_PMDS);
+		return iovsd_json_errf(err, -E2BIG, NULL, "pmd_cores", "%zu cores, at most %d",
+				       json_array_size(cores), VSW_MAX_PMDS);
 	json_array_foreach(cores, i, v) {
 		snprintf(sub, sizeof(sub), "pmd_cores[%zu]", i);
 		rc = int_from_json(v, NULL, sub, 0, LCORE_MAX, &core, err);
@@ -648,25 +657,25 @@ conf_from_json(const json_t *root, struct iovsd_conf *conf, struct iovs_err *err
 	if (!json_is_object(root))
 		return iovs_errf(err, -EINVAL, "expected an object at the top level, not %s",
 				 json_kind(root));
-	rc = check_keys(root, NULL, top_keys, err);
+	rc = iovsd_json_check_keys(root, NULL, top_keys, err);
 	if (rc == 0)
-		rc = get_int(root, NULL, "version", LLONG_MIN, LLONG_MAX, &version, err);
+		rc = iovsd_json_int(root, NULL, "version", LLONG_MIN, LLONG_MAX, &version, err);
 	if (rc == 0 && version != IOVSD_CONF_VERSION)
-		rc = path_errf(err, -EINVAL, NULL, "version",
-			       "%lld is not supported (this iovsd reads version %d)",
-			       (long long)version, IOVSD_CONF_VERSION);
+		rc = iovsd_json_errf(err, -EINVAL, NULL, "version",
+				     "%lld is not supported (this iovsd reads version %d)",
+				     (long long)version, IOVSD_CONF_VERSION);
 	if (rc == 0)
 		rc = cores_from_json(root, conf, err);
 	if (rc == 0)
-		rc = require_key(root, NULL, "bridges", err);
+		rc = iovsd_json_require(root, NULL, "bridges", err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_array(bridges))
-		return path_errf(err, -EINVAL, NULL, "bridges", "expected an array, not %s",
-				 json_kind(bridges));
+		return iovsd_json_errf(err, -EINVAL, NULL, "bridges", "expected an array, not %s",
+				       json_kind(bridges));
 	if (json_array_size(bridges) > VSW_MAX_BRIDGES)
-		return path_errf(err, -E2BIG, NULL, "bridges", "%zu bridges, at most %d",
-				 json_array_size(bridges), VSW_MAX_BRIDGES);
+		return iovsd_json_errf(err, -E2BIG, NULL, "bridges", "%zu bridges, at most %d",
+				       json_array_size(bridges), VSW_MAX_BRIDGES);
 	json_array_foreach(bridges, i, v) {
 		snprintf(where, sizeof(where), "bridges[%zu]", i);
 		rc = bridge_from_json(v, where, true, &conf->bridges[i], err);

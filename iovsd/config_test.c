@@ -1099,6 +1099,120 @@ test_save_errors(void **state)
 	assert_string_equal(names, "");
 }
 
+/* The "sriov" array: every key read back as written, and each problem named
+ * with its JSON path. */
+#define SRIOV_DOC(pfs)                                                                             \
+	"{\"bridges\": [{\"name\": \"br0\", \"ports\": [{\"name\": \"vf0\", "                      \
+	"\"type\": \"pci\", \"devargs\": \"0000:03:10.0\"}]}], \"sriov\": " pfs "}"
+static void
+test_sriov(void **state)
+{
+	struct fixture *f = *state;
+	const struct iovsd_vf_conf *v;
+	json_t *j;
+	char *text;
+
+	parse_ok(
+		f,
+		SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"num_vfs\": 4, \"autoprobe\": true, "
+			  "\"vfs\": [{\"index\": 0, \"driver\": \"vfio-pci\", \"original_driver\": "
+			  "\"iavf\", \"use\": \"dataplane\", \"port\": \"vf0\", \"mac\": "
+			  "\"02:00:00:00:00:0A\", \"vlan\": 10, \"qos\": 3, \"vlan_proto\": "
+			  "\"802.1ad\", \"spoofchk\": false, \"trust\": true, \"link_state\": "
+			  "\"disable\", \"min_tx_rate\": 10, \"max_tx_rate\": 100}, {\"index\": 3, "
+			  "\"driver\": \"vfio-pci\", \"use\": \"vm\"}]}]"),
+		&f->a);
+	assert_int_equal(f->a.n_pfs, 1);
+	assert_int_equal(f->a.pfs[0].num_vfs, 4);
+	assert_true(f->a.pfs[0].autoprobe);
+	assert_int_equal(f->a.n_vfs, 2);
+	v = &f->a.vfs[0];
+	assert_int_equal(v->index, 0);
+	assert_int_equal(v->use, IOVSD_VF_USE_DATAPLANE);
+	assert_string_equal(v->port, "vf0");
+	assert_string_equal(v->original_driver, "iavf");
+	assert_int_equal(v->attrs.set, SRIOV_VF_ALL);
+	assert_memory_equal(v->attrs.mac, ((uint8_t[]){2, 0, 0, 0, 0, 10}), 6);
+	assert_int_equal(v->attrs.vlan, 10);
+	assert_int_equal(v->attrs.qos, 3);
+	assert_int_equal(v->attrs.vlan_proto, 0x88a8);
+	assert_false(v->attrs.spoofchk);
+	assert_true(v->attrs.trust);
+	assert_int_equal(v->attrs.link_state, SRIOV_LINK_DISABLE);
+	assert_int_equal(v->attrs.min_tx_rate, 10);
+	assert_int_equal(v->attrs.max_tx_rate, 100);
+	assert_int_equal(f->a.vfs[1].use, IOVSD_VF_USE_VM);
+	assert_int_equal(f->a.vfs[1].attrs.set, 0);
+
+	/* Serialised and parsed again: the same state. */
+	j = iovsd_conf_to_json(&f->a);
+	text = json_dumps(j, 0);
+	parse_ok(f, text, &f->b);
+	assert_int_equal(f->b.n_vfs, 2);
+	assert_memory_equal(&f->b.pfs[0], &f->a.pfs[0], sizeof(f->a.pfs[0]));
+	assert_memory_equal(&f->b.vfs[0].attrs, &f->a.vfs[0].attrs, sizeof(f->a.vfs[0].attrs));
+	assert_string_equal(f->b.vfs[1].driver, "vfio-pci");
+	free(text);
+	json_decref(j);
+
+	parse_err(f, SRIOV_DOC("{}"), "sriov: expected an array");
+	parse_err(f, SRIOV_DOC("[7]"), "sriov[0]: expected an object");
+	parse_err(f, SRIOV_DOC("[{}]"), "sriov[0]: missing key \"pf\"");
+	parse_err(f, SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"numvfs\": 1}]"),
+		  "sriov[0]: unknown key \"numvfs\"");
+	parse_err(f, SRIOV_DOC("[{\"pf\": \"03:00.0\"}]"), "sriov[0].pf: ");
+	parse_err(f, SRIOV_DOC("[{\"pf\": \"0000:03:00.0\"}, {\"pf\": \"0000:03:00.0\"}]"),
+		  "sriov[1]: PF 0000:03:00.0 appears twice");
+	parse_err(f, SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"num_vfs\": 70000}]"),
+		  "sriov[0].num_vfs: 70000 out of range 0..65535");
+	parse_err(f, SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{}]}]"),
+		  "sriov[0].vfs[0]: missing key \"index\"");
+	parse_err(
+		f,
+		SRIOV_DOC(
+			"[{\"pf\": \"0000:03:00.0\", \"num_vfs\": 2, \"vfs\": [{\"index\": 2}]}]"),
+		"sriov[0].vfs[0].index: VF 2 of a PF with 2 VFs");
+	parse_err(
+		f,
+		SRIOV_DOC(
+			"[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0}, {\"index\": 0}]}]"),
+		"sriov[0].vfs[1]: VF 0 appears twice");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"mac\": "
+			    "\"02:00:00:00:00\"}]}]"),
+		  "sriov[0].vfs[0].mac: \"02:00:00:00:00\" is not a MAC address");
+	parse_err(
+		f,
+		SRIOV_DOC(
+			"[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"vlan\": 4096}]}]"),
+		"sriov[0].vfs[0].vlan: 4096 out of range 0..4095");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"vlan_proto\": "
+			    "\"qinq\"}]}]"),
+		  "sriov[0].vfs[0].vlan_proto: \"qinq\" is not 802.1Q or 802.1ad");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"link_state\": "
+			    "\"up\"}]}]"),
+		  "sriov[0].vfs[0].link_state: \"up\" is not auto, enable or disable");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"min_tx_rate\": "
+			    "5, \"max_tx_rate\": 4}]}]"),
+		  "sriov[0].vfs[0]: min_tx_rate 5 above max_tx_rate 4");
+	parse_err(
+		f,
+		SRIOV_DOC(
+			"[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"use\": \"vm\"}]}]"),
+		"sriov[0].vfs[0]: use vm needs driver \"vfio-pci\"");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"driver\": "
+			    "\"vfio-pci\", \"use\": \"dataplane\"}]}]"),
+		  "sriov[0].vfs[0]: a port is named exactly for use dataplane");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"use\": "
+			    "\"lab\"}]}]"),
+		  "sriov[0].vfs[0].use: \"lab\" is not none, dataplane or vm");
+}
+
 int
 main(void)
 {
@@ -1123,6 +1237,7 @@ main(void)
 		T(test_edits),
 		T(test_vhost_user_and_hub),
 		T(test_openflow),
+		T(test_sriov),
 		T(test_save_load),
 		T(test_load_errors),
 		T(test_save_errors),

@@ -7,13 +7,16 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_json.h"
 #include "iovs_mac.h"
 
 static const char *const pf_keys[] = {"pf", "num_vfs", "autoprobe", "vfs", NULL};
-static const char *const attr_keys[] = {"mac",	       "vlan",	"qos",	      "vlan_proto",
-					"spoofchk",    "trust", "link_state", "min_tx_rate",
-					"max_tx_rate", NULL};
-static const char *const vf_keys[] = {"index", "driver", "original_driver", "use", "port", NULL};
+/* A VF entry: its own keys and the attribute keys (iovsd_vf_attrs_from_json). */
+static const char *const vf_keys[] = {"index",	     "driver",	    "original_driver",
+				      "use",	     "port",	    "mac",
+				      "vlan",	     "qos",	    "vlan_proto",
+				      "spoofchk",    "trust",	    "link_state",
+				      "min_tx_rate", "max_tx_rate", NULL};
 
 static const char *const use_names[] = {
 	[IOVSD_VF_USE_NONE] = "none",
@@ -33,83 +36,6 @@ iovsd_vf_use_name(enum iovsd_vf_use use)
 	return use <= IOVSD_VF_USE_VM ? use_names[use] : "?";
 }
 
-static bool
-key_known(const char *key, const char *const *a, const char *const *b)
-{
-	for (; a != NULL && *a != NULL; a++)
-		if (strcmp(key, *a) == 0)
-			return true;
-	for (; b != NULL && *b != NULL; b++)
-		if (strcmp(key, *b) == 0)
-			return true;
-	return false;
-}
-
-static int
-check_keys(const json_t *o, const char *where, const char *const *a, const char *const *b,
-	   struct iovs_err *err)
-{
-	char q[IOVS_QUOTED_SIZE];
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(o))
-		return iovs_errf(err, -EINVAL, "%s: expected an object", where);
-	json_object_foreach((json_t *)o, key, v) {
-		if (!key_known(key, a, b))
-			return iovs_errf(err, -EINVAL, "%s: unknown key %s", where,
-					 iovs_quote(key, SIZE_MAX, q));
-	}
-	return 0;
-}
-
-static int
-get_uint(const json_t *o, const char *where, const char *key, unsigned long long max,
-	 unsigned long long *out, bool *present, struct iovs_err *err)
-{
-	const json_t *v = json_object_get(o, key);
-
-	*present = v != NULL;
-	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (unsigned long long)json_integer_value(v) > max)
-		return iovs_errf(err, -ERANGE, "%s.%s: expected an integer 0..%llu", where, key,
-				 max);
-	*out = (unsigned long long)json_integer_value(v);
-	return 0;
-}
-
-static int
-get_bool(const json_t *o, const char *where, const char *key, bool *out, bool *present,
-	 struct iovs_err *err)
-{
-	const json_t *v = json_object_get(o, key);
-
-	*present = v != NULL;
-	if (v == NULL)
-		return 0;
-	if (!json_is_boolean(v))
-		return iovs_errf(err, -EINVAL, "%s.%s: expected true or false", where, key);
-	*out = json_is_true(v);
-	return 0;
-}
-
-static int
-get_str(const json_t *o, const char *where, const char *key, char *dst, size_t size,
-	struct iovs_err *err)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (v == NULL)
-		return 0;
-	if (!json_is_string(v) || json_string_length(v) >= size)
-		return iovs_errf(err, -EINVAL, "%s.%s: expected a string of at most %zu bytes",
-				 where, key, size - 1);
-	snprintf(dst, size, "%s", json_string_value(v));
-	return 0;
-}
-
 static int
 name_index(const char *s, const char *const *names, unsigned n)
 {
@@ -121,98 +47,99 @@ name_index(const char *s, const char *const *names, unsigned n)
 	return -1;
 }
 
+/* An optional integer key into '*out'; true when present. */
+static int
+opt_int(const json_t *o, const char *where, const char *key, json_int_t max, json_int_t *out,
+	bool *present, struct iovs_err *err)
+{
+	*present = json_object_get(o, key) != NULL;
+	return iovsd_json_int(o, where, key, 0, max, out, err);
+}
+
+/* An optional key naming one of 'names' into '*out'; true when present. */
+static int
+opt_name(const json_t *o, const char *where, const char *key, const char *const *names, unsigned n,
+	 int *out, bool *present, struct iovs_err *err)
+{
+	char choices[64] = "";
+	unsigned i;
+
+	char buf[16] = "";
+	int rc = iovsd_json_string(o, where, key, buf, sizeof(buf), err);
+
+	*present = json_object_get(o, key) != NULL;
+	if (rc != 0 || !*present)
+		return rc;
+	*out = name_index(buf, names, n);
+	if (*out >= 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+			 i == 0	      ? ""
+			 : i + 1 == n ? " or "
+				      : ", ",
+			 names[i]);
+	return iovsd_json_errf(err, -EINVAL, where, key, "\"%s\" is not %s", buf, choices);
+}
+
+static const char *const proto_names[] = {"802.1Q", "802.1ad"};
+
 /* The attribute keys of 'o' into 'a' (a->set says which were there). */
 int
 iovsd_vf_attrs_from_json(const json_t *o, const char *where, struct sriov_vf_attrs *a,
 			 struct iovs_err *err)
 {
-	unsigned long long u = 0;
-	char buf[32] = "";
-	bool present, b = false;
-	int rc, i;
+	json_int_t vlan = 0, qos = 0, min = 0, max = 0;
+	bool has_vlan, has_qos, has_min, has_max, has_proto, has_link;
+	int proto = 0, link = 0, rc;
+	char mac[IOVS_MAC_STR] = "";
 
 	memset(a, 0, sizeof(*a));
-	a->vlan_proto = 0x8100;
-	if (json_object_get(o, "mac") != NULL) {
-		rc = get_str(o, where, "mac", buf, sizeof(buf), err);
-		if (rc != 0)
-			return rc;
-		if (!iovs_mac_parse(buf, a->mac))
-			return iovs_errf(err, -EINVAL, "%s.mac: \"%s\" is not a MAC address", where,
-					 buf);
+	rc = iovsd_json_string(o, where, "mac", mac, sizeof(mac), err);
+	if (rc == 0 && json_object_get(o, "mac") != NULL) {
+		if (!iovs_mac_parse(mac, a->mac))
+			return iovsd_json_errf(err, -EINVAL, where, "mac",
+					       "\"%s\" is not a MAC address", mac);
 		a->set |= SRIOV_VF_MAC;
 	}
-	rc = get_uint(o, where, "vlan", 4095, &u, &present, err);
+	if (rc == 0)
+		rc = opt_int(o, where, "vlan", 4095, &vlan, &has_vlan, err);
+	if (rc == 0)
+		rc = opt_int(o, where, "qos", 7, &qos, &has_qos, err);
+	if (rc == 0)
+		rc = opt_name(o, where, "vlan_proto", proto_names, 2, &proto, &has_proto, err);
+	if (rc == 0)
+		rc = iovsd_json_bool(o, where, "spoofchk", &a->spoofchk, err);
+	if (rc == 0)
+		rc = iovsd_json_bool(o, where, "trust", &a->trust, err);
+	if (rc == 0)
+		rc = opt_name(o, where, "link_state", link_names, 3, &link, &has_link, err);
+	if (rc == 0)
+		rc = opt_int(o, where, "min_tx_rate", UINT32_MAX, &min, &has_min, err);
+	if (rc == 0)
+		rc = opt_int(o, where, "max_tx_rate", UINT32_MAX, &max, &has_max, err);
 	if (rc != 0)
 		return rc;
-	if (present) {
-		a->vlan = (uint16_t)u;
+	if (max != 0 && min > max)
+		return iovsd_json_errf(err, -EINVAL, where, NULL,
+				       "min_tx_rate %lld above max_tx_rate %lld", (long long)min,
+				       (long long)max);
+	a->vlan = (uint16_t)vlan;
+	a->qos = (uint8_t)qos;
+	a->vlan_proto = proto == 1 ? 0x88a8 : 0x8100;
+	a->link_state = (enum sriov_link_state)link;
+	a->min_tx_rate = (uint32_t)min;
+	a->max_tx_rate = (uint32_t)max;
+	if (has_vlan || has_qos || has_proto)
 		a->set |= SRIOV_VF_VLAN;
-	}
-	rc = get_uint(o, where, "qos", 7, &u, &present, err);
-	if (rc != 0)
-		return rc;
-	if (present) {
-		a->qos = (uint8_t)u;
-		a->set |= SRIOV_VF_VLAN;
-	}
-	if (json_object_get(o, "vlan_proto") != NULL) {
-		rc = get_str(o, where, "vlan_proto", buf, sizeof(buf), err);
-		if (rc != 0)
-			return rc;
-		if (strcmp(buf, "802.1Q") == 0)
-			a->vlan_proto = 0x8100;
-		else if (strcmp(buf, "802.1ad") == 0)
-			a->vlan_proto = 0x88a8;
-		else
-			return iovs_errf(err, -EINVAL,
-					 "%s.vlan_proto: \"%s\" is neither 802.1Q nor 802.1ad",
-					 where, buf);
-		a->set |= SRIOV_VF_VLAN;
-	}
-	rc = get_bool(o, where, "spoofchk", &b, &present, err);
-	if (rc != 0)
-		return rc;
-	if (present) {
-		a->spoofchk = b;
+	if (json_object_get(o, "spoofchk") != NULL)
 		a->set |= SRIOV_VF_SPOOFCHK;
-	}
-	rc = get_bool(o, where, "trust", &b, &present, err);
-	if (rc != 0)
-		return rc;
-	if (present) {
-		a->trust = b;
+	if (json_object_get(o, "trust") != NULL)
 		a->set |= SRIOV_VF_TRUST;
-	}
-	if (json_object_get(o, "link_state") != NULL) {
-		rc = get_str(o, where, "link_state", buf, sizeof(buf), err);
-		if (rc != 0)
-			return rc;
-		i = name_index(buf, link_names, 3);
-		if (i < 0)
-			return iovs_errf(err, -EINVAL,
-					 "%s.link_state: \"%s\" is not auto, enable or disable",
-					 where, buf);
-		a->link_state = (enum sriov_link_state)i;
+	if (has_link)
 		a->set |= SRIOV_VF_LINK_STATE;
-	}
-	rc = get_uint(o, where, "min_tx_rate", UINT32_MAX, &u, &present, err);
-	if (rc != 0)
-		return rc;
-	if (present) {
-		a->min_tx_rate = (uint32_t)u;
+	if (has_min || has_max)
 		a->set |= SRIOV_VF_RATE;
-	}
-	rc = get_uint(o, where, "max_tx_rate", UINT32_MAX, &u, &present, err);
-	if (rc != 0)
-		return rc;
-	if (present) {
-		a->max_tx_rate = (uint32_t)u;
-		a->set |= SRIOV_VF_RATE;
-	}
-	if (a->max_tx_rate != 0 && a->min_tx_rate > a->max_tx_rate)
-		return iovs_errf(err, -EINVAL, "%s: min_tx_rate %u above max_tx_rate %u", where,
-				 a->min_tx_rate, a->max_tx_rate);
 	return 0;
 }
 
@@ -330,37 +257,35 @@ vf_from_json(const json_t *o, const char *where, const struct sriov_addr *pf,
 	     struct iovsd_conf *conf, struct iovs_err *err)
 {
 	struct iovsd_vf_conf vf = {.pf = *pf};
-	unsigned long long idx = 0;
-	char use[16] = "none";
+	json_int_t idx = 0;
+	int rc, use = IOVSD_VF_USE_NONE;
 	bool present;
-	int rc, u;
 
-	rc = check_keys(o, where, vf_keys, attr_keys, err);
+	if (!json_is_object(o))
+		return iovsd_json_errf(err, -EINVAL, where, NULL, "expected an object");
+	rc = iovsd_json_check_keys(o, where, vf_keys, err);
 	if (rc == 0)
-		rc = get_uint(o, where, "index", 0xffff, &idx, &present, err);
-	if (rc == 0 && !present)
-		rc = iovs_errf(err, -EINVAL, "%s: missing key \"index\"", where);
+		rc = iovsd_json_require(o, where, "index", err);
 	if (rc == 0)
-		rc = get_str(o, where, "driver", vf.driver, sizeof(vf.driver), err);
+		rc = iovsd_json_int(o, where, "index", 0, 0xffff, &idx, err);
 	if (rc == 0)
-		rc = get_str(o, where, "original_driver", vf.original_driver,
-			     sizeof(vf.original_driver), err);
+		rc = iovsd_json_string(o, where, "driver", vf.driver, sizeof(vf.driver), err);
 	if (rc == 0)
-		rc = get_str(o, where, "use", use, sizeof(use), err);
+		rc = iovsd_json_string(o, where, "original_driver", vf.original_driver,
+				       sizeof(vf.original_driver), err);
 	if (rc == 0)
-		rc = get_str(o, where, "port", vf.port, sizeof(vf.port), err);
+		rc = opt_name(o, where, "use", use_names, 3, &use, &present, err);
+	if (rc == 0)
+		rc = iovsd_json_string(o, where, "port", vf.port, sizeof(vf.port), err);
 	if (rc == 0)
 		rc = iovsd_vf_attrs_from_json(o, where, &vf.attrs, err);
 	if (rc != 0)
 		return rc;
 	vf.index = (unsigned)idx;
-	u = name_index(use, use_names, 3);
-	if (u < 0)
-		return iovs_errf(err, -EINVAL, "%s.use: \"%s\" is not none, dataplane or vm", where,
-				 use);
-	vf.use = (enum iovsd_vf_use)u;
+	vf.use = (enum iovsd_vf_use)use;
 	if (vf.use != IOVSD_VF_USE_NONE && strcmp(vf.driver, "vfio-pci") != 0)
-		return iovs_errf(err, -EINVAL, "%s: use %s needs driver \"vfio-pci\"", where, use);
+		return iovs_errf(err, -EINVAL, "%s: use %s needs driver \"vfio-pci\"", where,
+				 use_names[use]);
 	if ((vf.use == IOVSD_VF_USE_DATAPLANE) != (vf.port[0] != '\0'))
 		return iovs_errf(err, -EINVAL, "%s: a port is named exactly for use dataplane",
 				 where);
@@ -389,16 +314,17 @@ iovsd_sriov_conf_from_json(const json_t *arr, struct iovsd_conf *conf, struct io
 				 IOVSD_MAX_PFS);
 	json_array_foreach(arr, i, pf) {
 		struct iovsd_pf_conf *p = &conf->pfs[conf->n_pfs];
-		unsigned long long n = 0;
-		bool present;
+		json_int_t n = 0;
 
 		snprintf(where, sizeof(where), "sriov[%zu]", i);
 		memset(p, 0, sizeof(*p));
-		rc = check_keys(pf, where, pf_keys, NULL, err);
+		if (!json_is_object(pf))
+			return iovsd_json_errf(err, -EINVAL, where, NULL, "expected an object");
+		rc = iovsd_json_check_keys(pf, where, pf_keys, err);
 		if (rc == 0)
-			rc = get_str(pf, where, "pf", addr, sizeof(addr), err);
-		if (rc == 0 && addr[0] == '\0')
-			rc = iovs_errf(err, -EINVAL, "%s: missing key \"pf\"", where);
+			rc = iovsd_json_require(pf, where, "pf", err);
+		if (rc == 0)
+			rc = iovsd_json_string(pf, where, "pf", addr, sizeof(addr), err);
 		if (rc == 0) {
 			rc = sriov_addr_parse(addr, &p->addr, err);
 			if (rc != 0)
@@ -407,9 +333,9 @@ iovsd_sriov_conf_from_json(const json_t *arr, struct iovsd_conf *conf, struct io
 		if (rc == 0 && iovsd_conf_find_pf(conf, &p->addr) != NULL)
 			rc = iovs_errf(err, -EEXIST, "%s: PF %s appears twice", where, addr);
 		if (rc == 0)
-			rc = get_uint(pf, where, "num_vfs", 0xffff, &n, &present, err);
+			rc = iovsd_json_int(pf, where, "num_vfs", 0, 0xffff, &n, err);
 		if (rc == 0)
-			rc = get_bool(pf, where, "autoprobe", &p->autoprobe, &present, err);
+			rc = iovsd_json_bool(pf, where, "autoprobe", &p->autoprobe, err);
 		if (rc != 0)
 			return rc;
 		p->num_vfs = (unsigned)n;
