@@ -174,7 +174,9 @@ for line in sys.stdin:
 assert set(g) == {1, 2}, g
 for gid in (1, 2):
     pk, by, b = g[gid]
-    assert pk >= 1 and by >= 84 * pk and sum(b) == pk, (gid, g[gid])
+    # ARP (42 bytes) goes through the groups too when the neighbour entry
+    # has expired; an ICMP echo is 98.
+    assert pk >= 1 and by >= 42 * pk and sum(b) == pk, (gid, g[gid])
 assert len(g[2][2]) == 2, g
 " || fail "dump-group-stats: $gstats"
 ok "groups: type=all and type=select used by a flow, ping works, dump-groups lists them, dump-group-stats counts each group's packets and its buckets'"
