@@ -232,6 +232,17 @@ port_stats_row(struct iovsctl_table *t, const json_t *p, bool unused)
 			int_of(q, "rx_packets"), int_of(q, "tx_packets"), int_of(q, "interrupts"),
 			sum ? ", drops:" : "", drops);
 	}
+	rxqs = json_object_get(p, "iotlb"); /* vhost-user with a vIOMMU */
+	if (rc == 0 && json_is_true(json_object_get(rxqs, "enabled")))
+		rc = iovsctl_table_note(t,
+					"  iotlb: %lld entries, %lld updates (%lld refused), "
+					"%lld invalidations, %lld misses sent, %lld waits, "
+					"%lld packets held, %lld access failures",
+					int_of(rxqs, "entries"), int_of(rxqs, "updates"),
+					int_of(rxqs, "updates_refused"),
+					int_of(rxqs, "invalidations"), int_of(rxqs, "misses_sent"),
+					int_of(rxqs, "miss_waits"), int_of(rxqs, "held_packets"),
+					int_of(rxqs, "access_failures"));
 	return rc;
 }
 

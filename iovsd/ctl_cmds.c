@@ -196,6 +196,21 @@ queues_json(const struct vsw_port_info *pi)
 	return list;
 }
 
+/* vhost-user ports with a vIOMMU (ACCESS_PLATFORM): the device IOTLB. */
+static json_t *
+iotlb_json(const struct vsw_iotlb_info *t)
+{
+	return json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "enabled", t->enabled, "entries", (json_int_t)t->entries, "updates",
+			 (json_int_t)t->updates, "updates_refused", (json_int_t)t->refused,
+			 "invalidations", (json_int_t)t->invalidations, "evictions",
+			 (json_int_t)t->evictions, "misses_sent", (json_int_t)t->misses,
+			 "misses_unsent", (json_int_t)t->misses_unsent, "miss_waits",
+			 (json_int_t)t->waits, "ring_waits", (json_int_t)t->ring_waits,
+			 "held_packets", (json_int_t)t->held, "held_now", (json_int_t)t->held_now,
+			 "access_failures", (json_int_t)t->access_failures);
+}
+
 /* vhost-user ports: the connection and what the guest negotiated. */
 static json_t *
 vhost_json(const struct vsw_port_info *pi)
@@ -204,9 +219,9 @@ vhost_json(const struct vsw_port_info *pi)
 
 	vhu_features_format(pi->features, features, sizeof(features));
 	snprintf(pf, sizeof(pf), "0x%llx", (unsigned long long)pi->protocol_features);
-	return json_pack("{s:s, s:s, s:s, s:i, s:i}", "state", pi->state, "features", features,
+	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:o}", "state", pi->state, "features", features,
 			 "protocol_features", pf, "guest_mtu", pi->guest_mtu, "queues_in_use",
-			 pi->n_guest_queues);
+			 pi->n_guest_queues, "iotlb", iotlb_json(&pi->iotlb));
 }
 
 static json_t *
@@ -228,8 +243,10 @@ port_stats_json(const struct vsw_port_info *pi)
 		      (json_int_t)pi->stats.rx_packets, "rx_bytes", (json_int_t)pi->stats.rx_bytes,
 		      "tx_packets", (json_int_t)pi->stats.tx_packets, "tx_bytes",
 		      (json_int_t)pi->stats.tx_bytes, "drops", drops, "rxqs", rxqs);
-	if (o != NULL && pi->vhost)
+	if (o != NULL && pi->vhost) {
 		json_object_set_new(o, "queues", queues_json(pi));
+		json_object_set_new(o, "iotlb", iotlb_json(&pi->iotlb));
+	}
 	return o;
 }
 

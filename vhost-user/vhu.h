@@ -63,12 +63,14 @@ void vhu_dev_destroy(struct vhu_dev *dev);
 
 /* Drop and error reasons, counted per queue. */
 enum vhu_drop {
-	VHU_DROP_NO_BUFFERS, /* guest rx: the guest posted no (or too few) buffers */
-	VHU_DROP_TOO_BIG,    /* guest rx: packet larger than the guest's buffer */
-	VHU_DROP_MALFORMED,  /* a bad virtio-net header, or a chain too short or too scattered */
-	VHU_DROP_NO_MBUF,    /* guest tx: mbuf pool empty */
-	VHU_DROP_BROKEN,     /* the ring is broken: packets not sent or received */
-	VHU_DROP_DOWN,	     /* the ring is not running */
+	VHU_DROP_NO_BUFFERS,   /* guest rx: the guest posted no (or too few) buffers */
+	VHU_DROP_TOO_BIG,      /* guest rx: packet larger than the guest's buffer */
+	VHU_DROP_MALFORMED,    /* a bad virtio-net header, or a chain too short or too scattered */
+	VHU_DROP_NO_MBUF,      /* guest tx: mbuf pool empty */
+	VHU_DROP_BROKEN,       /* the ring is broken: packets not sent or received */
+	VHU_DROP_DOWN,	       /* the ring is not running */
+	VHU_DROP_IOTLB_ACCESS, /* the IOTLB refused the access a buffer needs (vIOMMU) */
+	VHU_DROP_IOTLB_HOLD_FULL, /* guest rx: buffers missed and the hold was full */
 	VHU_DROP__MAX
 };
 const char *vhu_drop_name(enum vhu_drop d);
@@ -81,6 +83,23 @@ struct vhu_queue_info {
 	uint64_t calls; /* interrupts we sent */
 };
 
+/* VIRTIO_F_ACCESS_PLATFORM (a vIOMMU in the guest): the device IOTLB. */
+struct vhu_iotlb_info {
+	bool enabled;	  /* negotiated */
+	uint64_t entries; /* now */
+	uint64_t updates; /* IOTLB_MSG updates applied */
+	uint64_t refused; /* updates refused (not inside one memory region, ...) */
+	uint64_t invalidations;
+	uint64_t evictions;	/* entries dropped to stay within the limit */
+	uint64_t misses;	/* MISS messages sent (data path and ring starts) */
+	uint64_t misses_unsent; /* misses with no back-end channel or a full one */
+	uint64_t waits;		/* bursts that left descriptors in a ring for a translation */
+	uint64_t ring_waits;	/* ring starts that waited for a translation */
+	uint64_t held;		/* packets to a guest kept in a hold for a translation */
+	uint64_t held_now;
+	uint64_t access_failures; /* buffers given back unused: permission refused */
+};
+
 struct vhu_dev_info {
 	bool connected;
 	bool link_up;	/* queue pair 0 running both ways */
@@ -91,6 +110,7 @@ struct vhu_dev_info {
 	uint16_t mtu;		/* NET_SET_MTU, 0 if never sent */
 	uint32_t mem_regions;
 	uint64_t connects, disconnects;
+	struct vhu_iotlb_info iotlb;
 	struct vhu_queue_info q[VHU_DEV_MAX_QUEUE_PAIRS];
 };
 /* Snapshot for views (counters read relaxed). */

@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <rte_mbuf.h>
+#include <rte_pause.h>
 
 #include "iovs_log.h"
 #include "vhu_priv.h"
@@ -61,14 +65,74 @@ vring_init(struct vhu_vring *vr)
 	vr->call_fd = -1;
 	vr->kick_fd = -1;
 	vr->err_fd = -1;
+	rte_spinlock_init(&vr->hold_lock);
+}
+
+static bool
+has_iotlb(const struct vhu_dev *dev)
+{
+	return (dev->features & VHU_BIT(VHU_F_ACCESS_PLATFORM)) != 0;
+}
+
+/* With VIRTIO_F_ACCESS_PLATFORM the ring addresses are IOVAs (vhost-user.rst,
+ * "IOMMU support"): each area through the IOTLB, contiguous in our address
+ * space, with the permission the device needs (split: it reads the
+ * descriptors and the driver area, writes the used ring; packed: it also
+ * writes used descriptors into the descriptor ring). They are translated once,
+ * here: a driver must reset the device before it unmaps its rings (virtio 1.2
+ * §2.1: a ring is the device's until then), so later invalidations of a
+ * running ring's IOVAs do not stop it. On a miss returns -ENOENT with the
+ * IOVA and permission to ask for. */
+static int
+vring_layout_iotlb(struct vhu_dev *dev, struct vhu_vring *vr, struct vhu_vq_layout *l,
+		   const struct vhu_vq_sizes *sz, uint64_t *miss, unsigned *miss_perm,
+		   struct iovs_err *err)
+{
+	const uint64_t iova[3] = {vr->addr.desc, vr->addr.avail, vr->addr.used};
+	static const char *const part[3] = {"descriptor table", "driver area", "device area"};
+	const unsigned perm[3] = {l->packed ? IOMMU_PERM_RW : IOMMU_PERM_READ, IOMMU_PERM_READ,
+				  IOMMU_PERM_WRITE};
+	void **host[3] = {&l->desc, &l->avail, &l->used};
+	uint64_t gpa[3] = {0, 0, 0};
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t fault = 0;
+		int rc = vhu_iotlb_to_host(dev->iotlb, dev->mem, iova[i], sz->bytes[i], perm[i],
+					   host[i], &gpa[i], &fault);
+
+		if (rc == -ENOENT) {
+			*miss = fault;
+			*miss_perm = perm[i];
+			return iovs_errf(err, -ENOENT, "%s at IOVA 0x%llx: IOTLB miss at 0x%llx",
+					 part[i], (unsigned long long)iova[i],
+					 (unsigned long long)fault);
+		}
+		if (rc == -EACCES)
+			return iovs_errf(
+				err, -EACCES,
+				"%s at IOVA 0x%llx: the IOTLB refuses the %s access at 0x%llx",
+				part[i], (unsigned long long)iova[i],
+				perm[i] == IOMMU_PERM_READ ? "read" : "write",
+				(unsigned long long)fault);
+		if (rc != 0)
+			return iovs_errf(
+				err, -EFAULT,
+				"%s at IOVA 0x%llx (+%zu bytes) is not contiguous in guest memory",
+				part[i], (unsigned long long)iova[i], sz->bytes[i]);
+	}
+	l->iotlb = dev->iotlb;
+	l->used_gpa = gpa[2]; /* the dirty log is by guest-physical address */
+	l->desc_gpa = gpa[0];
+	return 0;
 }
 
 /* The ring's parts in our address space. Without VIRTIO_F_ACCESS_PLATFORM the
  * addresses of SET_VRING_ADDR are the front-end's own (vhost-user.rst, "Vring
  * address description"): translate them through the uva index. */
 static int
-vring_layout(struct vhu_dev *dev, struct vhu_vring *vr, struct vhu_vq_layout *l,
-	     struct iovs_err *err)
+vring_layout(struct vhu_dev *dev, struct vhu_vring *vr, struct vhu_vq_layout *l, uint64_t *miss,
+	     unsigned *miss_perm, struct iovs_err *err)
 {
 	const uint64_t uva[3] = {vr->addr.desc, vr->addr.avail, vr->addr.used};
 	static const char *const part[3] = {"descriptor table", "driver area", "device area"};
@@ -84,6 +148,8 @@ vring_layout(struct vhu_dev *dev, struct vhu_vring *vr, struct vhu_vq_layout *l,
 	l->log_used = (vr->addr.flags & VHU_VRING_F_LOG) != 0;
 	l->used_gpa = vr->addr.log;
 	vhu_vq_ring_sizes(l->size, l->packed, &sz);
+	if (has_iotlb(dev))
+		return vring_layout_iotlb(dev, vr, l, &sz, miss, miss_perm, err);
 	for (i = 0; i < 3; i++) {
 		*host[i] = vhu_mem_uva_to_host(dev->mem, uva[i], sz.bytes[i]);
 		if (*host[i] == NULL)
@@ -135,6 +201,15 @@ vring_started_log(const struct vhu_dev *dev, const struct vhu_vring *vr, unsigne
 
 	if (iovs_log_get_level() < IOVS_LOG_DEBUG)
 		return;
+	if (l->iotlb != NULL) {
+		LOG_DBG("%s: ring %u started (%u entries, %s, base %u; IOVA desc 0x%llx avail "
+			"0x%llx "
+			"used 0x%llx)",
+			dev->conf.path, idx, vr->num, l->packed ? "packed" : "split", vr->base,
+			(unsigned long long)vr->addr.desc, (unsigned long long)vr->addr.avail,
+			(unsigned long long)vr->addr.used);
+		return;
+	}
 	vhu_vq_ring_sizes(l->size, l->packed, &sz);
 	for (i = 0; i < 3; i++) {
 		uint64_t g = UINT64_MAX;
@@ -155,11 +230,31 @@ vhu_vring_start(struct vhu_dev *dev, unsigned idx, struct iovs_err *err)
 	struct vhu_vring *vr = &dev->vr[idx];
 	struct vhu_vq_layout l;
 	bool was_up = link_up(dev);
+	uint64_t miss = 0;
+	unsigned miss_perm = 0;
 	int rc;
 
-	if (__atomic_load_n(&vr->running, __ATOMIC_RELAXED) || !vring_ready(dev, vr))
+	if (__atomic_load_n(&vr->running, __ATOMIC_RELAXED))
 		return 0;
-	rc = vring_layout(dev, vr, &l, err);
+	if (!vring_ready(dev, vr)) {
+		vr->iotlb_wait = false;
+		return 0;
+	}
+	rc = vring_layout(dev, vr, &l, &miss, &miss_perm, err);
+	if (rc == -ENOENT) {
+		/* Not an error: the ring starts when the update arrives. */
+		if (!vr->iotlb_wait)
+			dev->iotlb_ring_waits++;
+		vr->iotlb_wait = true;
+		LOG_DBG("%s: ring %u waits for the IOTLB: %s", dev->conf.path, idx,
+			iovs_err_str(err, rc));
+		if (vhu_dev_iotlb_send(dev, VHU_IOTLB_MISS, miss, miss_perm) == 0)
+			dev->iotlb_ring_misses++;
+		else
+			dev->iotlb_misses_unsent++;
+		return 0;
+	}
+	vr->iotlb_wait = false;
 	if (rc == 0)
 		rc = vhu_vq_setup(&vr->vq, &l, err);
 	if (rc == 0)
@@ -180,13 +275,21 @@ vhu_vring_start(struct vhu_dev *dev, unsigned idx, struct iovs_err *err)
 	return 0;
 }
 
-/* After a stop and a sync: remember where the ring was, for a restart. */
+/* After a stop and a sync: remember where the ring was, for a restart. The
+ * packets a guest rx ring held for a translation are dropped (down): no PMD
+ * touches the hold now. */
 static void
 vring_stopped(struct vhu_dev *dev, unsigned idx)
 {
 	struct vhu_vring *vr = &dev->vr[idx];
+	unsigned i;
 
 	vr->base = vhu_vq_get_base(&vr->vq);
+	for (i = 0; i < vr->hold_n; i++)
+		rte_pktmbuf_free(vr->hold[i]);
+	__atomic_store_n(&vr->drops[VHU_DROP_DOWN], vr->drops[VHU_DROP_DOWN] + vr->hold_n,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&vr->hold_n, 0, __ATOMIC_RELAXED);
 }
 
 static void
@@ -260,10 +363,13 @@ vhu_dev_set_mem(struct vhu_dev *dev, struct vhu_mem *m)
 	uint64_t mask = vhu_dev_stop_all(dev);
 	struct vhu_mem *old = dev->mem_own;
 
-	/* No PMD reads 'mem' now: every ring is stopped and synced. */
+	/* No PMD reads 'mem' now: every ring is stopped and synced. IOTLB
+	 * entries name front-end addresses checked against the old table: they
+	 * go (the front-end answers the misses with the new layout). */
 	__atomic_store_n(&dev->mem, m, __ATOMIC_RELEASE);
 	dev->mem_own = m;
 	vhu_mem_retire(old, m);
+	vhu_dev_iotlb_flush(dev);
 	vhu_dev_restart(dev, mask);
 }
 
@@ -304,12 +410,15 @@ vhu_dev_reset(struct vhu_dev *dev)
 	__atomic_store_n(&dev->mem, NULL, __ATOMIC_RELEASE);
 	vhu_mem_destroy(dev->mem_own);
 	dev->mem_own = NULL;
+	vhu_dev_iotlb_flush(dev);
 	__atomic_store_n(&dev->features, 0, __ATOMIC_RELAXED);
 	vhu_dev_set_log(dev, NULL, NULL, 0);
 	for (i = 0; i < VHU_MAX_VRINGS; i++) {
 		struct vhu_vring *vr = &dev->vr[i];
 
 		uint64_t packets = vr->packets, bytes = vr->bytes, calls = vr->calls;
+		uint64_t misses = vr->iotlb_misses, unsent = vr->iotlb_unsent;
+		uint64_t waits = vr->iotlb_waits, held = vr->iotlb_held, access = vr->iotlb_access;
 		uint64_t drops[VHU_DROP__MAX];
 
 		close_fd(&vr->call_fd);
@@ -321,6 +430,11 @@ vhu_dev_reset(struct vhu_dev *dev)
 		vr->packets = packets;
 		vr->bytes = bytes;
 		vr->calls = calls;
+		vr->iotlb_misses = misses;
+		vr->iotlb_unsent = unsent;
+		vr->iotlb_waits = waits;
+		vr->iotlb_held = held;
+		vr->iotlb_access = access;
 		memcpy(vr->drops, drops, sizeof(drops));
 	}
 	close_fd(&dev->backend_req_fd);
@@ -338,6 +452,7 @@ int
 vhu_dev_create(struct vhu_loop *loop, const struct vhu_dev_conf *conf, const struct vhu_dev_cb *cb,
 	       struct vhu_dev **out, struct iovs_err *err)
 {
+	const struct iommu_as_config iotlb_cfg = {.max_mappings = VHU_IOTLB_MAX_ENTRIES};
 	struct vhu_dev *dev;
 	unsigned i;
 	int rc;
@@ -361,8 +476,14 @@ vhu_dev_create(struct vhu_loop *loop, const struct vhu_dev_conf *conf, const str
 	dev->hdr_len = 12;
 	for (i = 0; i < VHU_MAX_VRINGS; i++)
 		vring_init(&dev->vr[i]);
+	rc = iommu_as_create(&iotlb_cfg, &dev->iotlb);
+	if (rc != 0) {
+		free(dev);
+		return iovs_errf(err, rc, "out of memory");
+	}
 	rc = vhu_sock_start(dev, err);
 	if (rc != 0) {
+		iommu_as_destroy(dev->iotlb);
 		free(dev);
 		return rc;
 	}
@@ -377,13 +498,19 @@ vhu_dev_destroy(struct vhu_dev *dev)
 		return;
 	vhu_sock_stop(dev); /* disconnects: vhu_dev_reset() */
 	vhu_dev_reset(dev);
+	iommu_as_destroy(dev->iotlb);
 	free(dev);
 }
 
 static const char *const drop_names[VHU_DROP__MAX] = {
-	[VHU_DROP_NO_BUFFERS] = "no_buffers", [VHU_DROP_TOO_BIG] = "too_big",
-	[VHU_DROP_MALFORMED] = "malformed",   [VHU_DROP_NO_MBUF] = "no_mbuf",
-	[VHU_DROP_BROKEN] = "broken",	      [VHU_DROP_DOWN] = "down",
+	[VHU_DROP_NO_BUFFERS] = "no_buffers",
+	[VHU_DROP_TOO_BIG] = "too_big",
+	[VHU_DROP_MALFORMED] = "malformed",
+	[VHU_DROP_NO_MBUF] = "no_mbuf",
+	[VHU_DROP_BROKEN] = "broken",
+	[VHU_DROP_DOWN] = "down",
+	[VHU_DROP_IOTLB_ACCESS] = "iotlb_access",
+	[VHU_DROP_IOTLB_HOLD_FULL] = "iotlb_hold_full",
 };
 
 const char *
@@ -396,6 +523,34 @@ static uint64_t
 rd(const uint64_t *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static void
+iotlb_info(const struct vhu_dev *dev, struct vhu_iotlb_info *t)
+{
+	struct iommu_as_stats st;
+	unsigned i;
+
+	iommu_as_get_stats(dev->iotlb, &st);
+	t->enabled = has_iotlb(dev);
+	t->entries = st.mappings;
+	t->updates = dev->iotlb_updates;
+	t->refused = dev->iotlb_refused;
+	t->invalidations = dev->iotlb_invalidations;
+	t->evictions = dev->iotlb_evictions;
+	t->misses = dev->iotlb_ring_misses;
+	t->misses_unsent = dev->iotlb_misses_unsent;
+	t->ring_waits = dev->iotlb_ring_waits;
+	for (i = 0; i < VHU_MAX_VRINGS; i++) {
+		const struct vhu_vring *vr = &dev->vr[i];
+
+		t->misses += rd(&vr->iotlb_misses);
+		t->misses_unsent += rd(&vr->iotlb_unsent);
+		t->waits += rd(&vr->iotlb_waits);
+		t->held += rd(&vr->iotlb_held);
+		t->held_now += __atomic_load_n(&vr->hold_n, __ATOMIC_RELAXED);
+		t->access_failures += rd(&vr->iotlb_access);
+	}
 }
 
 void
@@ -413,6 +568,7 @@ vhu_dev_get_info(struct vhu_dev *dev, struct vhu_dev_info *info)
 	info->connects = dev->connects;
 	info->disconnects = dev->disconnects;
 	snprintf(info->state, sizeof(info->state), "%s", dev->state);
+	iotlb_info(dev, &info->iotlb);
 	for (qp = 0; qp < dev->conf.max_queue_pairs; qp++) {
 		struct vhu_vring *rx = &dev->vr[2 * qp], *tx = &dev->vr[2 * qp + 1];
 		struct vhu_queue_info *q = &info->q[qp];
@@ -494,4 +650,124 @@ vhu_features_format(uint64_t features, char *buf, size_t len)
 			break;
 		off += (size_t)n;
 	}
+}
+
+/* --- The device IOTLB (VIRTIO_F_ACCESS_PLATFORM), control thread. --- */
+
+/* The write side of vhu_iotlb_read_begin() (vhu_priv.h). */
+static void
+iotlb_write_begin(struct vhu_dev *dev)
+{
+	unsigned i;
+
+	__atomic_store_n(&dev->iotlb_writer, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < VHU_MAX_VRINGS; i++)
+		while (__atomic_load_n(&dev->vr[i].iotlb_reading, __ATOMIC_ACQUIRE) != 0)
+			rte_pause(); /* a burst */
+}
+
+static void
+iotlb_write_end(struct vhu_dev *dev)
+{
+	__atomic_store_n(&dev->iotlb_writer, 0, __ATOMIC_RELEASE);
+}
+
+void
+vhu_dev_iotlb_flush(struct vhu_dev *dev)
+{
+	iotlb_write_begin(dev);
+	(void)iommu_as_invalidate(dev->iotlb, 0, UINT64_MAX, NULL);
+	(void)iommu_as_invalidate(dev->iotlb, UINT64_MAX, 1, NULL);
+	iotlb_write_end(dev);
+}
+
+/* At the limit: one entry picked at a pseudo-random IOVA goes (a cache; the
+ * front-end answers its next miss). O(log n). */
+static void
+iotlb_evict(struct vhu_dev *dev)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15u; /* xorshift64: control thread only */
+	struct iommu_mapping m;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	if (iommu_as_find(dev->iotlb, x, &m) != 0 && iommu_as_find(dev->iotlb, 0, &m) != 0)
+		return;
+	(void)iommu_as_invalidate(dev->iotlb, m.iova, m.size, NULL);
+	dev->iotlb_evictions++;
+}
+
+int
+vhu_dev_iotlb_update(struct vhu_dev *dev, uint64_t iova, uint64_t size, uint64_t uva, uint8_t perm,
+		     struct iovs_err *err)
+{
+	const struct vhu_mem_region *r = vhu_mem_find_uva(dev->mem, uva);
+	unsigned i;
+	int rc;
+
+	/* "Addresses and size must be within vhost memory regions". One region:
+	 * the data path turns one entry into one pointer range. */
+	if (r == NULL || size > r->size - (uva - r->uva)) {
+		dev->iotlb_refused++;
+		return iovs_errf(
+			err, -EFAULT,
+			"IOTLB update of IOVA 0x%llx (+0x%llx): user address 0x%llx is not "
+			"inside one memory region",
+			(unsigned long long)iova, (unsigned long long)size,
+			(unsigned long long)uva);
+	}
+	iotlb_write_begin(dev);
+	rc = iommu_as_replace(dev->iotlb, iova, size, uva, perm & IOMMU_PERM_RW);
+	if (rc == -ENOSPC) {
+		iotlb_evict(dev);
+		rc = iommu_as_replace(dev->iotlb, iova, size, uva, perm & IOMMU_PERM_RW);
+	}
+	__atomic_store_n(&dev->iotlb_gen, dev->iotlb_gen + 1, __ATOMIC_RELAXED);
+	iotlb_write_end(dev);
+	if (rc != 0) {
+		dev->iotlb_refused++;
+		return iovs_errf(err, rc, "IOTLB update of IOVA 0x%llx (+0x%llx): %s",
+				 (unsigned long long)iova, (unsigned long long)size, strerror(-rc));
+	}
+	dev->iotlb_updates++;
+	/* Rings whose areas missed start now, or ask for their next page. */
+	for (i = 0; i < VHU_MAX_VRINGS; i++) {
+		if (!dev->vr[i].iotlb_wait)
+			continue;
+		rc = vhu_vring_start(dev, i, err);
+		if (rc != 0) {
+			dev->vr[i].iotlb_wait = false;
+			LOG_WARN("%s: ring %u stays stopped: %s", dev->conf.path, i,
+				 iovs_err_str(err, rc));
+		}
+	}
+	return 0;
+}
+
+void
+vhu_dev_iotlb_invalidate(struct vhu_dev *dev, uint64_t iova, uint64_t size)
+{
+	iotlb_write_begin(dev);
+	(void)iommu_as_invalidate(dev->iotlb, iova, size, NULL);
+	iotlb_write_end(dev);
+	dev->iotlb_invalidations++;
+}
+
+int
+vhu_dev_iotlb_send(struct vhu_dev *dev, uint8_t type, uint64_t iova, unsigned iommu_perm)
+{
+	uint8_t buf[VHU_MSG_BACKEND_IOTLB_LEN];
+	int fd = dev->backend_req_fd; /* replaced only while every ring is stopped */
+	size_t len;
+	ssize_t n;
+
+	if (fd < 0)
+		return -ENOTCONN;
+	len = vhu_msg_build_backend_iotlb(buf, sizeof(buf), type, iova, vhu_iotlb_perm(iommu_perm));
+	n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? -errno : -EIO;
 }

@@ -909,7 +909,7 @@ test_class10_mem_table_fd_count_mismatch(void **state)
 static void
 test_class10_features_not_offered(void **state)
 {
-	static const uint64_t bad[] = {VHU_BIT(VHU_F_ACCESS_PLATFORM), VHU_BIT(63),
+	static const uint64_t bad[] = {VHU_BIT(VHU_F_NOTIFY_ON_EMPTY), VHU_BIT(63),
 				       VHU_BIT(VHU_NET_F_CTRL_VQ), UINT64_MAX};
 	struct fx *f = *state;
 	unsigned i;
@@ -1287,7 +1287,7 @@ test_class10_unknown_request(void **state)
 	vhu_fe_expect_nack(&f->fe, VHU_REQ_SET_CONFIG);
 	vhu_fe_send_msg(f->fe.fd, VHU_REQ_POSTCOPY_END, V1, NULL, 0, NULL, 0);
 	vhu_fe_expect_nack(&f->fe, VHU_REQ_POSTCOPY_END);
-	/* IOTLB_MSG without ACCESS_PLATFORM (never offered): a failed status. */
+	/* IOTLB_MSG without ACCESS_PLATFORM negotiated: a failed status. */
 	vhu_fe_send_msg(f->fe.fd, VHU_REQ_IOTLB_MSG, V1,
 			&(struct vhu_wire_iotlb){.iova = 0x1000,
 						 .size = 0x1000,

@@ -431,6 +431,63 @@ vhu_fe_expect_closed(struct vhu_fe *fe)
 			    n < 0 ? strerror(errno) : "got data");
 }
 
+/* --- VIRTIO_F_ACCESS_PLATFORM. --- */
+
+void
+vhu_fe_send_iotlb(struct vhu_fe *fe, uint8_t type, uint64_t iova, uint64_t size, uint64_t uva,
+		  uint8_t perm)
+{
+	struct vhu_wire_iotlb m = {
+		.iova = iova, .size = size, .uva = uva, .perm = perm, .type = type};
+
+	/* QEMU sets NEED_REPLY; the status comes back either way. */
+	vhu_fe_send_msg(fe->fd, VHU_REQ_IOTLB_MSG, vhu_fe_flags(fe), &m, sizeof(m), NULL, 0);
+}
+
+void
+vhu_fe_iotlb_update(struct vhu_fe *fe, uint64_t iova, uint64_t size, uint64_t uva, uint8_t perm)
+{
+	uint64_t v;
+
+	vhu_fe_send_iotlb(fe, VHU_IOTLB_UPDATE, iova, size, uva, perm);
+	v = vhu_fe_expect_reply_u64(fe, VHU_REQ_IOTLB_MSG);
+	if (v != 0)
+		vhu_fe_fail("IOTLB update of 0x%llx (+0x%llx) refused (%llu)",
+			    (unsigned long long)iova, (unsigned long long)size,
+			    (unsigned long long)v);
+}
+
+int
+vhu_fe_backend_channel(struct vhu_fe *fe)
+{
+	int sv[2];
+
+	VHU_FE_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	VHU_FE_CHECK(fcntl(sv[0], F_SETFL, O_NONBLOCK) == 0);
+	vhu_fe_send_msg(fe->fd, VHU_REQ_SET_BACKEND_REQ_FD, vhu_fe_flags(fe), NULL, 0, &sv[1], 1);
+	close(sv[1]);
+	vhu_fe_expect_ok(fe, VHU_REQ_SET_BACKEND_REQ_FD);
+	return sv[0];
+}
+
+bool
+vhu_fe_backend_iotlb(int fd, struct vhu_wire_iotlb *m)
+{
+	uint8_t buf[sizeof(struct vhu_wire_hdr) + sizeof(*m)];
+	struct vhu_wire_hdr h;
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n < 0 && errno == EAGAIN)
+		return false;
+	VHU_FE_CHECK(n == (ssize_t)sizeof(buf));
+	memcpy(&h, buf, sizeof(h));
+	VHU_FE_CHECK(h.request == VHU_BACKEND_IOTLB_MSG);
+	VHU_FE_CHECK(h.flags == VHU_FLAG_VERSION);
+	VHU_FE_CHECK(h.size == sizeof(*m));
+	memcpy(m, buf + sizeof(h), sizeof(*m));
+	return true;
+}
+
 /* --- The usual sequences. --- */
 
 uint64_t

@@ -114,6 +114,21 @@ void vhu_fe_expect_nack(struct vhu_fe *fe, uint32_t req);
 /* The device closed the connection without a reply. */
 void vhu_fe_expect_closed(struct vhu_fe *fe);
 
+/* --- VIRTIO_F_ACCESS_PLATFORM: the IOTLB and the back-end channel. --- */
+/* IOTLB_MSG of 'type' (UPDATE, INVALIDATE, or what no front-end sends);
+ * IOTLB_MSG always gets a u64 status back: read it with
+ * vhu_fe_expect_reply_u64() (0: applied). */
+void vhu_fe_send_iotlb(struct vhu_fe *fe, uint8_t type, uint64_t iova, uint64_t size, uint64_t uva,
+		       uint8_t perm);
+/* UPDATE, expected to be applied. */
+void vhu_fe_iotlb_update(struct vhu_fe *fe, uint64_t iova, uint64_t size, uint64_t uva,
+			 uint8_t perm);
+/* SET_BACKEND_REQ_FD with one end of a socketpair; returns the other
+ * (non-blocking), on which the device's requests arrive. */
+int vhu_fe_backend_channel(struct vhu_fe *fe);
+/* Reads one back-end IOTLB message if there is one: true and '*m'. */
+bool vhu_fe_backend_iotlb(int fd, struct vhu_wire_iotlb *m);
+
 /* --- The usual sequences. --- */
 uint64_t vhu_fe_get_features(struct vhu_fe *fe);
 /* QEMU's order: GET_FEATURES, GET/SET_PROTOCOL_FEATURES, GET_QUEUE_NUM,

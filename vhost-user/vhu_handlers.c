@@ -19,7 +19,9 @@
  * with TSO (CWR stays on the first segment only). UFO is not offered: IPv6 UFO
  * is not supported and modern guests do not use it. CTRL_VQ is left to the
  * front-end: QEMU and virtio-user handle the control queue themselves and only
- * send SET_VRING_ENABLE for multiqueue. */
+ * send SET_VRING_ENABLE for multiqueue. ACCESS_PLATFORM (a vIOMMU in the guest)
+ * comes with the device IOTLB: IOTLB_MSG updates and invalidations, misses
+ * asked on the back-end channel (BACKEND_REQ; QEMU also wants REPLY_ACK). */
 uint64_t
 vhu_offered_features(void)
 {
@@ -31,7 +33,8 @@ vhu_offered_features(void)
 	       VHU_BIT(VHU_NET_F_GUEST_ANNOUNCE) | VHU_BIT(VHU_F_LOG_ALL) |
 	       VHU_BIT(VHU_F_ANY_LAYOUT) | VHU_BIT(VHU_RING_F_INDIRECT_DESC) |
 	       VHU_BIT(VHU_RING_F_EVENT_IDX) | VHU_BIT(VHU_F_PROTOCOL_FEATURES) |
-	       VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_RING_PACKED) | VHU_BIT(VHU_F_IN_ORDER);
+	       VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_RING_PACKED) | VHU_BIT(VHU_F_IN_ORDER) |
+	       VHU_BIT(VHU_F_ACCESS_PLATFORM);
 }
 
 uint64_t
@@ -40,7 +43,8 @@ vhu_offered_protocol_features(void)
 	return VHU_BIT(VHU_PROTOCOL_F_MQ) | VHU_BIT(VHU_PROTOCOL_F_LOG_SHMFD) |
 	       VHU_BIT(VHU_PROTOCOL_F_RARP) | VHU_BIT(VHU_PROTOCOL_F_REPLY_ACK) |
 	       VHU_BIT(VHU_PROTOCOL_F_NET_MTU) | VHU_BIT(VHU_PROTOCOL_F_RESET_DEVICE) |
-	       VHU_BIT(VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS) | VHU_BIT(VHU_PROTOCOL_F_STATUS);
+	       VHU_BIT(VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS) | VHU_BIT(VHU_PROTOCOL_F_STATUS) |
+	       VHU_BIT(VHU_PROTOCOL_F_BACKEND_REQ);
 }
 
 struct vhu_ctx {
@@ -491,19 +495,37 @@ net_set_mtu(struct vhu_ctx *c)
 	return 0;
 }
 
-/* Kept for the IOTLB miss requests of VIRTIO_F_ACCESS_PLATFORM (not offered yet). */
+/* The back-end channel: IOTLB misses and access failures go there. PMDs send
+ * on it, so it is replaced only while every ring is stopped. */
 static int
 set_backend_req_fd(struct vhu_ctx *c)
 {
+	uint64_t mask = vhu_dev_stop_all(c->dev);
+
 	replace_fd(&c->dev->backend_req_fd, take_fd(c, 0));
+	vhu_dev_restart(c->dev, mask);
 	return 0;
 }
 
+/* "IOMMU support": updates map an IOVA range to front-end addresses inside
+ * the memory table; invalidations remove what they cover (splitting
+ * entries). vhu_msg_validate() refused the other types (MISS and ACCESS_FAIL
+ * only travel from back-end to front-end), sizes of 0 and wrapping ranges. */
 static int
 iotlb_msg(struct vhu_ctx *c)
 {
-	return iovs_errf(c->err, -EOPNOTSUPP,
-			 "IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM (not offered)");
+	const struct vhu_msg_iotlb *m = &c->b->iotlb;
+
+	if (!(c->dev->features & VHU_BIT(VHU_F_ACCESS_PLATFORM)))
+		return iovs_errf(c->err, -EPROTO,
+				 "IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM negotiated");
+	if (m->type == VHU_IOTLB_INVALIDATE) {
+		vhu_dev_iotlb_invalidate(c->dev, m->iova, m->size);
+		return 0;
+	}
+	if (c->dev->mem == NULL)
+		return iovs_errf(c->err, -EPROTO, "IOTLB update before SET_MEM_TABLE");
+	return vhu_dev_iotlb_update(c->dev, m->iova, m->size, m->uva, m->perm, c->err);
 }
 
 /* "Reset all internal device state to the initial state, ready to be

@@ -670,3 +670,20 @@ vhu_msg_build_ack(void *buf, size_t cap, uint32_t request, int rc)
 	return vhu_msg_build_u64_reply(buf, cap, request,
 				       rc == 0 ? 0 : (uint64_t)(rc < 0 ? -rc : rc));
 }
+
+size_t
+vhu_msg_build_backend_iotlb(void *buf, size_t cap, uint8_t type, uint64_t iova, uint8_t perm)
+{
+	struct vhu_wire_hdr h = {
+		.request = VHU_BACKEND_IOTLB_MSG,
+		.flags = VHU_FLAG_VERSION,
+		.size = sizeof(struct vhu_wire_iotlb),
+	};
+	struct vhu_wire_iotlb m = {.iova = iova, .perm = perm, .type = type};
+
+	if (cap < sizeof(h) + sizeof(m))
+		return 0;
+	memcpy(buf, &h, sizeof(h));
+	memcpy((uint8_t *)buf + sizeof(h), &m, sizeof(m));
+	return sizeof(h) + sizeof(m);
+}

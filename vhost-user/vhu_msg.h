@@ -134,6 +134,11 @@ enum vhu_iotlb_type {
 	VHU_IOTLB_INVALIDATE = 3,
 	VHU_IOTLB_ACCESS_FAIL = 4, /* back-end to front-end only */
 };
+/* Back-end requests on the channel of SET_BACKEND_REQ_FD ("Back-end message
+ * types"); iovs sends only IOTLB misses and access failures, never NEED_REPLY. */
+enum vhu_backend_request {
+	VHU_BACKEND_IOTLB_MSG = 1, /* formerly SLAVE_IOTLB_MSG */
+};
 #define VHU_IOTLB_PERM_RO 0x1u
 #define VHU_IOTLB_PERM_WO 0x2u
 #define VHU_IOTLB_PERM_RW 0x3u
@@ -373,5 +378,13 @@ size_t vhu_msg_build_state_reply(void *buf, size_t cap, uint32_t request, uint32
 				 uint32_t num);
 /* REPLY_ACK: u64 0 for rc == 0, else the positive errno (non-zero). */
 size_t vhu_msg_build_ack(void *buf, size_t cap, uint32_t request, int rc);
+
+/* VHOST_USER_BACKEND_IOTLB_MSG for the back-end channel: version 1, no
+ * NEED_REPLY, a 32-byte struct vhost_iotlb_msg of 'type' (MISS or
+ * ACCESS_FAIL), 'iova' and 'perm' (VHU_IOTLB_PERM_*); size and user address 0.
+ * Returns the bytes written (44), or 0 if 'cap' is too small. */
+#define VHU_MSG_BACKEND_IOTLB_LEN (VHU_MSG_HDR_SIZE + sizeof(struct vhu_wire_iotlb))
+size_t vhu_msg_build_backend_iotlb(void *buf, size_t cap, uint8_t type, uint64_t iova,
+				   uint8_t perm);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
@@ -74,6 +75,43 @@ notify(struct vhu_vring *vr)
 		(void)eventfd_write(vr->call_fd, 1);
 		stat_add(&vr->calls, 1);
 	}
+}
+
+/* VIRTIO_F_ACCESS_PLATFORM: tells the front-end about the translation the last
+ * pop missed (MISS) or was refused (ACCESS_FAIL), vq->fault_iova/fault_perm,
+ * on the back-end channel without blocking. Once per (ring, page, type,
+ * permission) until an update arrived since ('gen') or VHU_IOTLB_RESEND_MS
+ * passed: a ring polled a million times a second waiting for one answer sends
+ * one message. */
+static __rte_noinline void
+iotlb_report(struct vhu_dev *dev, struct vhu_vring *vr, uint8_t type, uint32_t gen)
+{
+	uint64_t page = vr->vq.fault_iova >> 12, now = rte_get_tsc_cycles();
+	uint64_t timeout = rte_get_tsc_hz() / 1000 * VHU_IOTLB_RESEND_MS;
+	uint8_t perm = vhu_iotlb_perm(vr->vq.fault_perm);
+	struct vhu_iotlb_pending *e = NULL;
+	unsigned i;
+
+	for (i = 0; i < VHU_IOTLB_PENDING; i++) {
+		struct vhu_iotlb_pending *p = &vr->pend[i];
+
+		if (p->used && p->page == page && p->type == type && p->perm == perm) {
+			if (p->gen == gen && now - p->tsc < timeout)
+				return;
+			e = p;
+			break;
+		}
+	}
+	if (e == NULL) {
+		e = &vr->pend[vr->pend_next];
+		vr->pend_next = (uint8_t)((vr->pend_next + 1) % VHU_IOTLB_PENDING);
+	}
+	*e = (struct vhu_iotlb_pending){
+		.page = page, .tsc = now, .gen = gen, .type = type, .perm = perm, .used = true};
+	if (vhu_dev_iotlb_send(dev, type, vr->vq.fault_iova, vr->vq.fault_perm) != 0)
+		stat_add(&vr->iotlb_unsent, 1);
+	else if (type == VHU_IOTLB_MISS)
+		stat_add(&vr->iotlb_misses, 1);
 }
 
 /* Copies 'len' bytes at offset 'off' of the chain's readable part to 'dst'. */
@@ -202,10 +240,16 @@ rarp_frame(const uint8_t mac[6], struct rte_mempool *mp)
 	return m;
 }
 
-/* vhu_dev_dequeue() for a running ring of a known layout ('packed' a constant). */
+static void rx_hold_drain(struct vhu_dev *dev, struct vhu_vring *rx, uint32_t gen);
+
+/* vhu_dev_dequeue() for a running ring of a known layout ('packed' a constant)
+ * and translation ('iotlb': VIRTIO_F_ACCESS_PLATFORM, descriptor addresses are
+ * IOVAs). With 'iotlb' the burst runs inside the IOTLB's read side; a miss
+ * leaves the chain in the ring and asks the front-end; the pair's guest rx
+ * hold is retried first. */
 static __rte_always_inline uint16_t
 dequeue_burst(struct vhu_dev *dev, struct vhu_vring *vr, uint16_t qp, struct rte_mempool *mp,
-	      struct rte_mbuf **pkts, uint16_t n, const bool packed)
+	      struct rte_mbuf **pkts, uint16_t n, const bool packed, const bool iotlb)
 {
 	struct rte_mbuf *fresh[DEQ_BULK];
 	unsigned have = 0, used = 0;
@@ -215,6 +259,7 @@ dequeue_burst(struct vhu_dev *dev, struct vhu_vring *vr, uint16_t qp, struct rte
 	uint32_t hdr_len = dev->hdr_len;
 	uint64_t features = __atomic_load_n(&dev->features, __ATOMIC_RELAXED);
 	uint64_t bytes = 0;
+	uint32_t gen = 0;
 	uint16_t got = 0, done = 0;
 
 	if (unlikely(vr->vq.broken))
@@ -227,17 +272,35 @@ dequeue_burst(struct vhu_dev *dev, struct vhu_vring *vr, uint16_t qp, struct rte
 		if (pkts[got] != NULL)
 			got++;
 	}
+	if (iotlb) {
+		if (unlikely(!vhu_iotlb_read_begin(dev, vr)))
+			return got; /* an update is being written: next poll */
+		gen = __atomic_load_n(&dev->iotlb_gen, __ATOMIC_RELAXED);
+		if (unlikely(__atomic_load_n(&dev->vr[2 * qp].hold_n, __ATOMIC_RELAXED) != 0))
+			rx_hold_drain(dev, &dev->vr[2 * qp], gen);
+	}
 	while (got < n) {
 		enum vhu_drop why = VHU_DROP_MALFORMED;
 		struct vhu_net_hdr hdr;
 		struct rte_mbuf *m = NULL;
-		int rc = vhu_vq_pop_layout(&vr->vq, mem, &c, packed);
+		int rc = vhu_vq_pop_layout(&vr->vq, mem, &c, packed, iotlb);
 
 		if (rc == -EAGAIN)
 			break;
 		if (unlikely(rc == -EIO)) {
 			ring_broken(dev, vr);
 			break;
+		}
+		if (iotlb && unlikely(rc == -ENOENT)) {
+			/* The chain stays in the ring until the update arrives. */
+			iotlb_report(dev, vr, VHU_IOTLB_MISS, gen);
+			stat_add(&vr->iotlb_waits, 1);
+			break;
+		}
+		if (iotlb && unlikely(rc == -EACCES)) {
+			iotlb_report(dev, vr, VHU_IOTLB_ACCESS_FAIL, gen);
+			stat_add(&vr->iotlb_access, 1);
+			why = VHU_DROP_IOTLB_ACCESS;
 		}
 		if (likely(rc == 0 && c.out_len >= hdr_len && c.out_len - hdr_len <= MAX_PKT_LEN)) {
 			if (used == have) {
@@ -277,6 +340,8 @@ dequeue_burst(struct vhu_dev *dev, struct vhu_vring *vr, uint16_t qp, struct rte
 		vhu_vq_flush(&vr->vq, log);
 		notify(vr);
 	}
+	if (iotlb)
+		vhu_iotlb_read_end(vr);
 	if (unlikely(used < have))
 		rte_pktmbuf_free_bulk(&fresh[used], have - used);
 	if (got > 0) {
@@ -294,8 +359,11 @@ vhu_dev_dequeue(struct vhu_dev *dev, uint16_t qp, struct rte_mempool *mp, struct
 
 	if (!__atomic_load_n(&vr->running, __ATOMIC_ACQUIRE))
 		return 0;
-	return vr->vq.packed ? dequeue_burst(dev, vr, qp, mp, pkts, n, true)
-			     : dequeue_burst(dev, vr, qp, mp, pkts, n, false);
+	if (unlikely(vr->vq.iotlb != NULL))
+		return vr->vq.packed ? dequeue_burst(dev, vr, qp, mp, pkts, n, true, true)
+				     : dequeue_burst(dev, vr, qp, mp, pkts, n, false, true);
+	return vr->vq.packed ? dequeue_burst(dev, vr, qp, mp, pkts, n, true, false)
+			     : dequeue_burst(dev, vr, qp, mp, pkts, n, false, false);
 }
 
 /* Writes 'len' bytes from 'src' into the chain's writable part at 'off',
@@ -355,7 +423,9 @@ struct used_rec {
  * into 'c' already, with result 'rc' (vhu_vq_pop()). Returns 0, -EAGAIN (too
  * few buffers now: nothing consumed), -EMSGSIZE (never fits: nothing
  * consumed), -EBADMSG (a buffer we cannot use: returned empty with the others,
- * packet dropped) or -EIO (ring broken). */
+ * packet dropped), -EIO (ring broken), and with an IOTLB -ENOENT (a buffer
+ * missed: nothing consumed) or -EACCES (as -EBADMSG: a buffer the IOTLB
+ * refuses to let us write). */
 static int
 enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, struct vhu_net_hdr *hdr,
 	    const struct vhu_mem *mem, const struct vhu_log *log, struct vhu_chain *c, int rc)
@@ -373,7 +443,7 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, struc
 
 		if (nb > 0)
 			rc = vhu_vq_pop(&vr->vq, mem, c);
-		if (unlikely(rc == -ENOBUFS)) {
+		if (unlikely(rc == -ENOBUFS || rc == -EACCES)) {
 			/* A valid chain with more pieces than we describe: return it
 			 * and the buffers this packet already took, empty, in pop order
 			 * (a pushed chain cannot be unpopped), and drop the packet. */
@@ -387,7 +457,7 @@ enqueue_one(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, struc
 			c->id = id;
 			c->n_desc = n_desc;
 			vhu_vq_push(&vr->vq, c, 0, log);
-			return -EBADMSG;
+			return rc == -EACCES ? -EACCES : -EBADMSG;
 		}
 		if (rc != 0)
 			goto rewind;
@@ -467,25 +537,27 @@ enqueue_fast(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf *m, stru
 	return true;
 }
 
-/* vhu_dev_enqueue() for a running ring of a known layout ('packed' a constant). */
-static __rte_always_inline uint16_t
-enqueue_burst(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf **pkts, uint16_t n,
-	      const bool packed)
-{
-	const struct vhu_mem *mem;
-	const struct vhu_log *log;
-	struct vhu_chain c;
-	uint64_t features, bytes = 0;
-	uint16_t i, sent = 0;
-	bool pushed = false;
+/* What a run of enqueue_run() did, for the counters and the flush. */
+struct enq_tally {
+	uint64_t bytes;
+	uint16_t sent;
+	bool pushed; /* something was returned to the guest, sent or not */
+};
 
-	if (unlikely(vr->vq.broken)) {
-		stat_add(&vr->drops[VHU_DROP_BROKEN], n);
-		return 0;
-	}
-	mem = __atomic_load_n(&dev->mem, __ATOMIC_ACQUIRE);
-	log = __atomic_load_n(&dev->log, __ATOMIC_ACQUIRE);
-	features = __atomic_load_n(&dev->features, __ATOMIC_RELAXED);
+/* Copies pkts[0..n) into the guest's rx ring, in order, up to the first that
+ * cannot go now. Returns how many it took (sent, or dropped and counted); the
+ * caller frees them. '*stop' says why it stopped early: 0 (it did not),
+ * -EAGAIN (no buffers), -EIO (ring broken), -ENOENT (an IOVA missed: the
+ * packet is not taken; vq->fault_* say what to ask for). */
+static __rte_always_inline uint16_t
+enqueue_run(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf **pkts, uint16_t n,
+	    const struct vhu_mem *mem, const struct vhu_log *log, uint64_t features, uint32_t gen,
+	    struct enq_tally *t, int *stop, const bool packed, const bool iotlb)
+{
+	struct vhu_chain c;
+	uint16_t i;
+
+	*stop = 0;
 	for (i = 0; i < n; i++) {
 		struct vhu_net_hdr hdr = {0};
 		int rc;
@@ -502,44 +574,209 @@ enqueue_burst(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf **pkts,
 				continue;
 			}
 		}
-		rc = vhu_vq_pop_layout(&vr->vq, mem, &c, packed);
+		rc = vhu_vq_pop_layout(&vr->vq, mem, &c, packed, iotlb);
 		if (likely(rc == 0) && enqueue_fast(dev, vr, pkts[i], &hdr, log, &c, packed)) {
-			bytes += pkts[i]->pkt_len;
-			sent++;
+			t->bytes += pkts[i]->pkt_len;
+			t->sent++;
 			continue;
 		}
 		rc = enqueue_one(dev, vr, pkts[i], &hdr, mem, log, &c, rc);
 		if (likely(rc == 0)) {
-			bytes += pkts[i]->pkt_len;
-			sent++;
+			t->bytes += pkts[i]->pkt_len;
+			t->sent++;
 			continue;
 		}
 		if (rc == -EMSGSIZE || rc == -EBADMSG) { /* taken and dropped */
 			stat_add(
 				&vr->drops[rc == -EMSGSIZE ? VHU_DROP_TOO_BIG : VHU_DROP_MALFORMED],
 				1);
-			pushed = true;
+			t->pushed = true;
 			continue;
 		}
-		if (rc == -EIO) {
-			ring_broken(dev, vr);
-			stat_add(&vr->drops[VHU_DROP_BROKEN], n - i);
-		} else {
-			stat_add(&vr->drops[VHU_DROP_NO_BUFFERS], n - i);
+		if (iotlb && rc == -EACCES) { /* taken and dropped */
+			iotlb_report(dev, vr, VHU_IOTLB_ACCESS_FAIL, gen);
+			stat_add(&vr->drops[VHU_DROP_IOTLB_ACCESS], 1);
+			stat_add(&vr->iotlb_access, 1);
+			t->pushed = true;
+			continue;
 		}
+		if (rc == -EIO)
+			ring_broken(dev, vr);
+		*stop = (iotlb && rc == -ENOENT) || rc == -EIO ? rc : -EAGAIN;
 		break;
 	}
-	if (sent > 0 || pushed) {
+	return i;
+}
+
+/* Publishes what a burst pushed, interrupts the guest if it wants, counts. */
+static __rte_always_inline void
+enqueue_done(struct vhu_vring *vr, const struct vhu_log *log, const struct enq_tally *t)
+{
+	if (t->sent > 0 || t->pushed) {
 		vhu_vq_flush(&vr->vq, log);
 		notify(vr);
-		stat_add(&vr->packets, sent);
-		stat_add(&vr->bytes, bytes);
+		stat_add(&vr->packets, t->sent);
+		stat_add(&vr->bytes, t->bytes);
 	}
+}
+
+/* vhu_dev_enqueue() for a running ring of a known layout ('packed' a constant),
+ * without an IOTLB. */
+static __rte_always_inline uint16_t
+enqueue_burst(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf **pkts, uint16_t n,
+	      const bool packed)
+{
+	const struct vhu_mem *mem;
+	const struct vhu_log *log;
+	struct enq_tally t = {0};
+	uint64_t features;
+	uint16_t i;
+	int stop;
+
+	if (unlikely(vr->vq.broken)) {
+		stat_add(&vr->drops[VHU_DROP_BROKEN], n);
+		return 0;
+	}
+	mem = __atomic_load_n(&dev->mem, __ATOMIC_ACQUIRE);
+	log = __atomic_load_n(&dev->log, __ATOMIC_ACQUIRE);
+	features = __atomic_load_n(&dev->features, __ATOMIC_RELAXED);
+	i = enqueue_run(dev, vr, pkts, n, mem, log, features, 0, &t, &stop, packed, false);
+	if (stop != 0)
+		stat_add(&vr->drops[stop == -EIO ? VHU_DROP_BROKEN : VHU_DROP_NO_BUFFERS], n - i);
+	enqueue_done(vr, log, &t);
 	/* Taken: sent and dropped packets (too big, malformed, offload work the
 	 * guest cannot take), the leading 'i', freed here at once. The caller
 	 * frees the rest and counts them as tx drops. */
 	rte_pktmbuf_free_bulk(pkts, i);
 	return i;
+}
+
+/* --- VIRTIO_F_ACCESS_PLATFORM: the guest rx ring's hold. A packet whose rx
+ * buffer missed in the IOTLB is kept, in order, and retried before any newer
+ * one: by the next enqueue, and by the PMD polling the same pair's guest tx
+ * ring (so that it leaves as soon as the update arrived, without waiting for
+ * more traffic). 'hold_lock' serialises the two; both run inside the IOTLB
+ * read side. --- */
+
+/* Appends pkts[0..n) to the hold as far as it has room; returns how many. */
+static uint16_t
+hold_put(struct vhu_vring *vr, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t room = (uint16_t)(VHU_IOTLB_HOLD - vr->hold_n), k = RTE_MIN(room, n);
+
+	memcpy(&vr->hold[vr->hold_n], pkts, sizeof(*pkts) * k);
+	__atomic_store_n(&vr->hold_n, (uint16_t)(vr->hold_n + k), __ATOMIC_RELAXED);
+	stat_add(&vr->iotlb_held, k);
+	return k;
+}
+
+/* Retries the held packets (hold_lock taken, IOTLB read side entered). What
+ * cannot go for want of buffers (or a broken ring) is dropped as any packet
+ * for this guest would be; a miss keeps the rest. Returns true when the hold
+ * is empty. */
+static __rte_always_inline bool
+hold_drain(struct vhu_dev *dev, struct vhu_vring *vr, const struct vhu_mem *mem,
+	   const struct vhu_log *log, uint64_t features, uint32_t gen, struct enq_tally *t,
+	   const bool packed)
+{
+	uint16_t n = vr->hold_n, k;
+	int stop;
+
+	k = enqueue_run(dev, vr, vr->hold, n, mem, log, features, gen, t, &stop, packed, true);
+	rte_pktmbuf_free_bulk(vr->hold, k);
+	if (stop == -ENOENT) {
+		iotlb_report(dev, vr, VHU_IOTLB_MISS, gen);
+		stat_add(&vr->iotlb_waits, 1);
+	} else if (stop != 0) {
+		stat_add(&vr->drops[stop == -EIO ? VHU_DROP_BROKEN : VHU_DROP_NO_BUFFERS], n - k);
+		rte_pktmbuf_free_bulk(&vr->hold[k], n - k);
+		k = n;
+	}
+	memmove(vr->hold, &vr->hold[k], sizeof(vr->hold[0]) * (size_t)(n - k));
+	__atomic_store_n(&vr->hold_n, (uint16_t)(n - k), __ATOMIC_RELAXED);
+	return n == k;
+}
+
+/* The guest tx side's retry of guest rx ring 'rx''s hold. */
+static __rte_noinline void
+rx_hold_drain(struct vhu_dev *dev, struct vhu_vring *rx, uint32_t gen)
+{
+	const struct vhu_mem *mem;
+	const struct vhu_log *log;
+	struct enq_tally t = {0};
+	uint64_t features;
+
+	if (!__atomic_load_n(&rx->running, __ATOMIC_ACQUIRE) || rx->vq.iotlb == NULL ||
+	    !rte_spinlock_trylock(&rx->hold_lock))
+		return;
+	mem = __atomic_load_n(&dev->mem, __ATOMIC_ACQUIRE);
+	log = __atomic_load_n(&dev->log, __ATOMIC_ACQUIRE);
+	features = __atomic_load_n(&dev->features, __ATOMIC_RELAXED);
+	if (rx->hold_n > 0 && !rx->vq.broken) {
+		if (rx->vq.packed)
+			hold_drain(dev, rx, mem, log, features, gen, &t, true);
+		else
+			hold_drain(dev, rx, mem, log, features, gen, &t, false);
+		enqueue_done(rx, log, &t);
+	}
+	rte_spinlock_unlock(&rx->hold_lock);
+}
+
+/* enqueue_burst() with an IOTLB: the hold first, then the new packets, which
+ * go behind any packet still held; a miss holds the packet that missed and
+ * those after it (the hold is bounded: beyond, 'iotlb_hold_full' drops). */
+static __rte_always_inline uint16_t
+enqueue_burst_iotlb(struct vhu_dev *dev, struct vhu_vring *vr, struct rte_mbuf **pkts, uint16_t n,
+		    const bool packed)
+{
+	const struct vhu_mem *mem;
+	const struct vhu_log *log;
+	struct enq_tally t = {0};
+	uint64_t features;
+	uint32_t gen;
+	uint16_t i = 0, k;
+	int stop = 0;
+
+	if (unlikely(vr->vq.broken)) {
+		stat_add(&vr->drops[VHU_DROP_BROKEN], n);
+		return 0;
+	}
+	mem = __atomic_load_n(&dev->mem, __ATOMIC_ACQUIRE);
+	log = __atomic_load_n(&dev->log, __ATOMIC_ACQUIRE);
+	features = __atomic_load_n(&dev->features, __ATOMIC_RELAXED);
+	rte_spinlock_lock(&vr->hold_lock);
+	if (unlikely(!vhu_iotlb_read_begin(dev, vr))) {
+		/* An update is being written: nothing touches the ring now. */
+		k = hold_put(vr, pkts, n);
+		rte_spinlock_unlock(&vr->hold_lock);
+		if (k < n)
+			stat_add(&vr->drops[VHU_DROP_IOTLB_HOLD_FULL], n - k);
+		return k;
+	}
+	gen = __atomic_load_n(&dev->iotlb_gen, __ATOMIC_RELAXED);
+	if (vr->hold_n == 0 || hold_drain(dev, vr, mem, log, features, gen, &t, packed)) {
+		i = enqueue_run(dev, vr, pkts, n, mem, log, features, gen, &t, &stop, packed, true);
+		if (stop == -ENOENT) {
+			iotlb_report(dev, vr, VHU_IOTLB_MISS, gen);
+			stat_add(&vr->iotlb_waits, 1);
+		} else if (stop != 0) {
+			stat_add(&vr->drops[stop == -EIO ? VHU_DROP_BROKEN : VHU_DROP_NO_BUFFERS],
+				 n - i);
+		}
+	} else {
+		stop = -ENOENT; /* older packets are still held: these wait behind */
+	}
+	enqueue_done(vr, log, &t);
+	vhu_iotlb_read_end(vr);
+	rte_pktmbuf_free_bulk(pkts, i);
+	k = i;
+	if (stop == -ENOENT) {
+		k = (uint16_t)(i + hold_put(vr, &pkts[i], (uint16_t)(n - i)));
+		if (k < n)
+			stat_add(&vr->drops[VHU_DROP_IOTLB_HOLD_FULL], n - k);
+	}
+	rte_spinlock_unlock(&vr->hold_lock);
+	return k;
 }
 
 uint16_t
@@ -551,6 +788,9 @@ vhu_dev_enqueue(struct vhu_dev *dev, uint16_t qp, struct rte_mbuf **pkts, uint16
 		stat_add(&vr->drops[VHU_DROP_DOWN], n);
 		return 0;
 	}
+	if (unlikely(vr->vq.iotlb != NULL))
+		return vr->vq.packed ? enqueue_burst_iotlb(dev, vr, pkts, n, true)
+				     : enqueue_burst_iotlb(dev, vr, pkts, n, false);
 	return vr->vq.packed ? enqueue_burst(dev, vr, pkts, n, true)
 			     : enqueue_burst(dev, vr, pkts, n, false);
 }

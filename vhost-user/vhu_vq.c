@@ -8,6 +8,8 @@
 
 #include "vhu_vq_priv.h"
 
+const char vhu_vq_iotlb_miss[] = "IOTLB miss";
+
 void
 vhu_log_write(const struct vhu_log *log, uint64_t gpa, uint64_t len)
 {
@@ -93,6 +95,7 @@ vhu_vq_setup(struct vhu_vq *vq, const struct vhu_vq_layout *l, struct iovs_err *
 	vq->log_used = l->log_used;
 	vq->used_gpa = l->used_gpa;
 	vq->desc_gpa = l->desc_gpa;
+	vq->iotlb = l->iotlb;
 	if (l->packed) {
 		vq->pk.desc = l->desc;
 		vq->pk.driver = l->avail;
@@ -152,8 +155,127 @@ vhu_vq_get_base(const struct vhu_vq *vq)
 int
 vhu_vq_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c)
 {
-	return vq->packed ? vhu_vq_pop_layout(vq, mem, c, true)
-			  : vhu_vq_pop_layout(vq, mem, c, false);
+	if (vq->iotlb != NULL)
+		return vq->packed ? vhu_vq_pop_layout(vq, mem, c, true, true)
+				  : vhu_vq_pop_layout(vq, mem, c, false, true);
+	return vq->packed ? vhu_vq_pop_layout(vq, mem, c, true, false)
+			  : vhu_vq_pop_layout(vq, mem, c, false, false);
+}
+
+/* --- VIRTIO_F_ACCESS_PLATFORM: IOVA → front-end address → ours. --- */
+
+const char *
+vhu_chain_add_iova(struct vhu_chain_build *b, uint64_t iova, uint32_t len, bool write)
+{
+	unsigned perm = write ? IOMMU_PERM_WRITE : IOMMU_PERM_READ;
+
+	if (b->access_fail)
+		return NULL; /* the chain is only counted now */
+	while (len > 0) {
+		const struct vhu_mem_region *r;
+		uint64_t chunk = len, uva, off;
+		int rc;
+
+		if (b->n_iov >= VHU_CHAIN_MAX_IOV) {
+			b->n_iov++;
+			break;
+		}
+		rc = iommu_as_translate(b->iotlb, iova, &chunk, perm, &uva);
+		if (rc != 0) {
+			b->fault_iova = iova;
+			b->fault_perm = perm;
+			if (rc == -ENOENT)
+				return vhu_vq_iotlb_miss;
+			b->access_fail = true; /* -EACCES */
+			return NULL;
+		}
+		r = b->hint;
+		if (r == NULL || uva - r->uva >= r->size) {
+			r = vhu_mem_find_uva(b->mem, uva);
+			if (r == NULL)
+				return VHU_VQ_ERR_MEMORY;
+			b->hint = r;
+		}
+		off = uva - r->uva;
+		if (chunk > r->size - off)
+			chunk = r->size - off;
+		b->c->iov[b->n_iov].base = (uint8_t *)r->host + off;
+		b->c->iov[b->n_iov].gpa = r->gpa + off;
+		b->c->iov[b->n_iov].len = (uint32_t)chunk;
+		b->n_iov++;
+		if (!write)
+			b->n_out = b->n_iov;
+		len -= (uint32_t)chunk;
+		/* A buffer past the top of the IOVA space is outside memory. */
+		if (len > 0 && iova + chunk < iova)
+			return VHU_VQ_ERR_MEMORY;
+		iova += chunk;
+	}
+	return NULL;
+}
+
+const char *
+vhu_indirect_table_iova(struct vhu_chain_build *b, uint64_t addr, uint32_t len,
+			const uint8_t **table, uint32_t *n)
+{
+	uint64_t fault = 0;
+	void *p = NULL;
+	int rc = vhu_iotlb_to_host(b->iotlb, b->mem, addr, len, IOMMU_PERM_READ, &p, NULL, &fault);
+
+	*table = NULL;
+	*n = 0;
+	if (rc == -ENOENT || rc == -EACCES) {
+		b->fault_iova = fault;
+		b->fault_perm = IOMMU_PERM_READ;
+		if (rc == -ENOENT)
+			return vhu_vq_iotlb_miss;
+		b->access_fail = true;
+		return NULL;
+	}
+	if (rc != 0)
+		return VHU_VQ_ERR_IND_CONTIG;
+	*table = p;
+	*n = len / VHU_DESC_SIZE;
+	return NULL;
+}
+
+int
+vhu_iotlb_to_host(const struct iommu_as *iotlb, const struct vhu_mem *mem, uint64_t iova,
+		  uint64_t len, unsigned perm, void **host, uint64_t *gpa, uint64_t *fault)
+{
+	const struct vhu_mem_region *r = NULL;
+	uint8_t *first = NULL;
+	uint64_t done = 0;
+
+	if (len == 0)
+		len = 1;
+	if (len - 1 > UINT64_MAX - iova)
+		return -EFAULT;
+	while (done < len) {
+		uint64_t chunk = len - done, uva, off;
+		int rc = iommu_as_translate(iotlb, iova + done, &chunk, perm, &uva);
+
+		if (rc != 0) {
+			*fault = iova + done;
+			return rc == -EACCES ? -EACCES : -ENOENT;
+		}
+		if (r == NULL) {
+			r = vhu_mem_find_uva(mem, uva);
+			if (r == NULL)
+				return -EFAULT;
+			first = (uint8_t *)r->host + (uva - r->uva);
+			if (gpa != NULL)
+				*gpa = r->gpa + (uva - r->uva);
+		}
+		/* Every piece must continue the first in the same region. */
+		off = uva - r->uva;
+		if (uva < r->uva || off >= r->size || chunk > r->size - off ||
+		    (uint8_t *)r->host + off != first + done)
+			return -EFAULT;
+		done += chunk;
+	}
+	*host = first;
+	return 0;
 }
 
 void

@@ -30,6 +30,18 @@
  *    one chain (§2.7.5.3, "Indirect Descriptors": devices must accept this in
  *    split rings).
  *
+ * VIRTIO_F_ACCESS_PLATFORM (a vIOMMU; vhost-user.rst, "IOMMU support"): with a
+ * device IOTLB in the layout, descriptor and indirect-table addresses are IOVAs,
+ * translated IOVA → front-end address (iommu_as_translate(), permission
+ * checked: READ for what the device reads, WRITE for what it writes) → our
+ * address (the memory table's uva index). A buffer may span several IOTLB
+ * entries and regions (one iov per piece); an indirect table must be
+ * contiguous in our address space. A translation that misses consumes
+ * nothing: pop returns -ENOENT and records the IOVA and permission
+ * (vq->fault_iova, vq->fault_perm) for the caller to ask the front-end; the
+ * same chain is walked again at the next pop. A permission violation consumes
+ * the chain without using it (-EACCES, like -ENOBUFS).
+ *
  * Concurrency. The control thread calls vhu_vq_setup(), vhu_vq_set_base() and
  * vhu_vq_get_base() only while no PMD uses the queue (the device stops the
  * queue and waits for an RCU grace period first). Everything else runs on the
@@ -44,6 +56,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "iommu.h"
 #include "iovs_err.h"
 #include "vhu_mem.h"
 
@@ -147,6 +160,10 @@ struct vhu_vq_layout {
 	uint64_t used_gpa; /* split: guest address of 'used' (log_guest_addr), for the log */
 	uint64_t desc_gpa; /* packed: guest address of 'desc', for the log: used
 			    * descriptors are written into the descriptor ring */
+	/* VIRTIO_F_ACCESS_PLATFORM: the device IOTLB descriptor addresses go
+	 * through (NULL: they are guest-physical). Read by the PMD serving the
+	 * queue under the device's IOTLB read side (vhu_priv.h). */
+	const struct iommu_as *iotlb;
 };
 
 struct vhu_vq {
@@ -195,6 +212,12 @@ struct vhu_vq {
 	 * hint). A hit still checks that the whole buffer lies in the region. */
 	const struct vhu_mem *hint_mem;
 	const struct vhu_mem_region *hint;
+	/* IOTLB (set by vhu_vq_setup()); with it the hint is checked by uva. */
+	const struct iommu_as *iotlb;
+	/* The IOVA and IOMMU_PERM_* of the last translation that missed (-ENOENT)
+	 * or was refused (-EACCES). */
+	uint64_t fault_iova;
+	unsigned fault_perm;
 };
 
 /* Bytes needed by each part of a ring of 'size' entries (split: desc, avail
@@ -225,6 +248,18 @@ int vhu_vq_setup(struct vhu_vq *vq, const struct vhu_vq_layout *l, struct iovs_e
 int vhu_vq_set_base(struct vhu_vq *vq, uint32_t base);
 uint32_t vhu_vq_get_base(const struct vhu_vq *vq);
 
+/* Our pointer to IOVAs [iova, iova + len) through the device IOTLB 'iotlb' and
+ * the memory table 'mem', every byte with permission 'perm' (IOMMU_PERM_*),
+ * when the bytes are contiguous in our address space (they may span several
+ * IOTLB entries, but one memory region): ring areas, indirect tables. Sets
+ * '*host' and, when 'gpa' is not NULL, '*gpa' to the guest address of the
+ * first byte. len 0 is taken as 1 (the address must still translate).
+ * Returns 0, or: -ENOENT when a byte is not mapped (*fault: the first such
+ * IOVA), -EACCES when an entry lacks 'perm' (*fault), -EFAULT when the bytes
+ * leave guest memory, are not contiguous, or wrap past 2^64. */
+int vhu_iotlb_to_host(const struct iommu_as *iotlb, const struct vhu_mem *mem, uint64_t iova,
+		      uint64_t len, unsigned perm, void **host, uint64_t *gpa, uint64_t *fault);
+
 /* --- Fast path: the PMD serving the queue. --- */
 
 /* Takes the next available buffer. Returns 0 and fills 'c'; -EAGAIN when the
@@ -232,8 +267,11 @@ uint32_t vhu_vq_get_base(const struct vhu_vq *vq);
  * more than VHU_CHAIN_MAX_IOV pieces (it is consumed: c->id and c->n_desc are
  * set, push it back with len 0; pieces past the limit are counted but their
  * addresses are not translated, which bounds the work a guest can cause);
- * -EIO when the queue is (now) broken. Split re-reads avail->idx only once the
- * entries seen at the last read are consumed. */
+ * -EIO when the queue is (now) broken. With an IOTLB: -ENOENT when an address
+ * of the chain is not in it (nothing consumed; vq->fault_iova/fault_perm say
+ * what to ask for), -EACCES when an entry lacks the permission the access
+ * needs (consumed as for -ENOBUFS: push it back with len 0). Split re-reads
+ * avail->idx only once the entries seen at the last read are consumed. */
 int vhu_vq_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c);
 
 /* Gives back the chains popped last, newest first, when they cannot be used

@@ -106,6 +106,11 @@ vhu_vq_packed_pop_walk(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_
 
 	vhu_chain_build_init(&b, vq, c, mem);
 	why = packed_walk(vq, &b, first, &id, &n_desc, &next, &next_wrap);
+	if (why == vhu_vq_iotlb_miss) {
+		vq->fault_iova = b.fault_iova;
+		vq->fault_perm = b.fault_perm;
+		return -ENOENT;
+	}
 	if (why != NULL)
 		return vhu_vq_mark_broken(vq, why);
 	vhu_chain_build_keep_hint(vq, &b);

@@ -49,6 +49,10 @@
 #define VHU_VQ_ERR_PK_WRAP                                                                         \
 	"packed chain runs into a descriptor that is not available (wrap counter inconsistent)"
 #define VHU_VQ_ERR_PK_ID_RANGE "packed buffer id out of range"
+#define VHU_VQ_ERR_IND_CONTIG  "indirect table is not contiguous in guest memory"
+/* Not a reason: a walk's answer that an IOVA missed in the IOTLB (the pop
+ * returns -ENOENT, consuming nothing). Compared by address. */
+extern const char vhu_vq_iotlb_miss[];
 
 /* Per-layout workers (vhu_vq_split.c, vhu_vq_packed.c). vhu_vq.c checks
  * vq->broken and, for need_call, that something was published, and issues the
@@ -129,6 +133,12 @@ struct vhu_chain_build {
 	uint64_t out_len;
 	uint64_t in_len;
 	bool seen_write;
+	/* VIRTIO_F_ACCESS_PLATFORM: addresses are IOVAs (NULL: guest-physical).
+	 * After a refused permission the rest of the chain is only counted. */
+	const struct iommu_as *iotlb;
+	bool access_fail;
+	uint64_t fault_iova;
+	unsigned fault_perm;
 };
 
 static VHU_VQ_INLINE void
@@ -143,7 +153,15 @@ vhu_chain_build_init(struct vhu_chain_build *b, const struct vhu_vq *vq, struct 
 	b->out_len = 0;
 	b->in_len = 0;
 	b->seen_write = false;
+	b->iotlb = vq->iotlb;
+	b->access_fail = false;
 }
+
+/* vhu_chain_add() for IOVAs (vhu_vq.c): translated through the IOTLB, then
+ * the memory table by front-end address, one iov per piece. Returns NULL,
+ * vhu_vq_iotlb_miss, or why the queue must break; a permission the IOTLB
+ * refuses sets b->access_fail. */
+const char *vhu_chain_add_iova(struct vhu_chain_build *b, uint64_t iova, uint32_t len, bool write);
 
 /* Appends guest bytes [addr, addr + len) as one iov per region they cross.
  * Returns NULL or why the queue must break. Adjacent regions are crossed; a
@@ -161,6 +179,8 @@ vhu_chain_add(struct vhu_chain_build *b, uint64_t addr, uint32_t len, bool write
 			return VHU_VQ_ERR_ORDER;
 		b->out_len += len;
 	}
+	if (b->iotlb != NULL)
+		return vhu_chain_add_iova(b, addr, len, write);
 	while (len > 0) {
 		const struct vhu_mem_region *r = b->hint;
 		uint64_t off, chunk;
@@ -190,11 +210,17 @@ vhu_chain_add(struct vhu_chain_build *b, uint64_t addr, uint32_t len, bool write
 	return NULL;
 }
 
+/* vhu_indirect_table() for an IOVA (vhu_vq.c): the table must be contiguous
+ * in our address space. A refused permission sets b->access_fail and gives an
+ * empty table (the chain is consumed unused); a miss returns vhu_vq_iotlb_miss. */
+const char *vhu_indirect_table_iova(struct vhu_chain_build *b, uint64_t addr, uint32_t len,
+				    const uint8_t **table, uint32_t *n);
+
 /* Validates an indirect descriptor's table (split and packed): non-empty, a
  * whole number of descriptors, at most 'size' of them, inside one region.
  * Returns NULL and sets '*table' and '*n', or why the queue must break. */
 static VHU_VQ_INLINE const char *
-vhu_indirect_table(const struct vhu_chain_build *b, uint16_t size, uint64_t addr, uint32_t len,
+vhu_indirect_table(struct vhu_chain_build *b, uint16_t size, uint64_t addr, uint32_t len,
 		   const uint8_t **table, uint32_t *n)
 {
 	if (len == 0)
@@ -203,6 +229,8 @@ vhu_indirect_table(const struct vhu_chain_build *b, uint16_t size, uint64_t addr
 		return VHU_VQ_ERR_IND_LEN;
 	if (len / VHU_DESC_SIZE > size)
 		return VHU_VQ_ERR_IND_SIZE;
+	if (b->iotlb != NULL)
+		return vhu_indirect_table_iova(b, addr, len, table, n);
 	*table = vhu_mem_gpa_to_host(b->mem, addr, len);
 	if (*table == NULL)
 		return VHU_VQ_ERR_IND_MEMORY;
@@ -260,6 +288,51 @@ vhu_chain_one(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
 	return true;
 }
 
+/* vhu_chain_one() for an IOVA: one IOTLB entry and one region hold the whole
+ * buffer with the permission it needs. Anything else (a miss, a refused
+ * permission, several pieces) returns false for the general walk to decide. */
+static VHU_VQ_INLINE bool
+vhu_chain_one_iova(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c, uint64_t iova,
+		   uint32_t len, bool write)
+{
+	const struct vhu_mem_region *r = vq->hint_mem == mem ? vq->hint : NULL;
+	uint64_t chunk = len, uva, off;
+
+	if (len == 0 ||
+	    iommu_as_translate(vq->iotlb, iova, &chunk, write ? IOMMU_PERM_WRITE : IOMMU_PERM_READ,
+			       &uva) != 0 ||
+	    chunk != len)
+		return false;
+	if (r == NULL || uva - r->uva >= r->size) {
+		r = vhu_mem_find_uva(mem, uva);
+		if (r == NULL)
+			return false;
+		vq->hint = r;
+		vq->hint_mem = mem;
+	}
+	off = uva - r->uva;
+	if (len > r->size - off)
+		return false;
+	c->iov[0].base = (uint8_t *)r->host + off;
+	c->iov[0].gpa = r->gpa + off;
+	c->iov[0].len = len;
+	c->n_out = write ? 0 : 1;
+	c->n_in = write ? 1 : 0;
+	c->out_len = write ? 0 : len;
+	c->in_len = write ? len : 0;
+	return true;
+}
+
+/* One descriptor's buffer by guest-physical address or by IOVA ('iotlb' a
+ * constant of the specialised caller). */
+static VHU_VQ_INLINE bool
+vhu_chain_one_any(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c, uint64_t addr,
+		  uint32_t len, bool write, const bool iotlb)
+{
+	return iotlb ? vhu_chain_one_iova(vq, mem, c, addr, len, write)
+		     : vhu_chain_one(vq, mem, c, addr, len, write);
+}
+
 /* Fills the counts of 'c' once the walk succeeded. Returns 0, -ENOBUFS (too
  * many pieces) or -EIO (the queue broke: too many bytes). */
 static VHU_VQ_INLINE int
@@ -272,6 +345,13 @@ vhu_chain_build_finish(struct vhu_vq *vq, struct vhu_chain_build *b)
 		return vhu_vq_mark_broken(vq, VHU_VQ_ERR_TOO_LONG);
 	c->out_len = (uint32_t)b->out_len;
 	c->in_len = (uint32_t)b->in_len;
+	if (b->access_fail) {
+		vq->fault_iova = b->fault_iova;
+		vq->fault_perm = b->fault_perm;
+		c->n_out = 0;
+		c->n_in = 0;
+		return -EACCES;
+	}
 	if (b->n_iov > VHU_CHAIN_MAX_IOV) {
 		c->n_out = 0;
 		c->n_in = 0;
@@ -308,7 +388,8 @@ int vhu_vq_split_pop_walk(struct vhu_vq *vq, const struct vhu_mem *mem, struct v
 			  uint16_t head, struct vhu_desc_copy d);
 
 static VHU_VQ_INLINE int
-vhu_vq_split_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c)
+vhu_vq_split_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
+		 const bool iotlb)
 {
 	struct vhu_desc_copy d;
 	uint16_t head;
@@ -327,7 +408,8 @@ vhu_vq_split_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain 
 	/* The head descriptor, copied once: the fast path and the walk use the copy. */
 	d = vhu_split_desc_read((const uint8_t *)vq->split.desc + (size_t)head * VHU_DESC_SIZE);
 	if (VHU_VQ_LIKELY(!(d.flags & (VHU_DESC_F_NEXT | VHU_DESC_F_INDIRECT))) &&
-	    VHU_VQ_LIKELY(vhu_chain_one(vq, mem, c, d.addr, d.len, d.flags & VHU_DESC_F_WRITE))) {
+	    VHU_VQ_LIKELY(vhu_chain_one_any(vq, mem, c, d.addr, d.len, d.flags & VHU_DESC_F_WRITE,
+					    iotlb))) {
 		vq->last_avail_idx++;
 		c->id = head;
 		c->n_desc = 1;
@@ -382,7 +464,8 @@ int vhu_vq_packed_pop_walk(struct vhu_vq *vq, const struct vhu_mem *mem, struct 
 			   const struct vhu_packed_first *first);
 
 static VHU_VQ_INLINE int
-vhu_vq_packed_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c)
+vhu_vq_packed_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
+		  const bool iotlb)
 {
 	const uint8_t *p = vhu_packed_slot_ptr(vq, vq->last_avail_idx);
 	struct vhu_packed_first first;
@@ -400,8 +483,8 @@ vhu_vq_packed_pop(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain
 	/* One descriptor, one buffer: the common case. */
 	if (VHU_VQ_LIKELY(!(first.flags & (VHU_DESC_F_NEXT | VHU_DESC_F_INDIRECT))) &&
 	    VHU_VQ_LIKELY(first.id < vq->size) &&
-	    VHU_VQ_LIKELY(vhu_chain_one(vq, mem, c, first.addr, first.len,
-					first.flags & VHU_DESC_F_WRITE))) {
+	    VHU_VQ_LIKELY(vhu_chain_one_any(vq, mem, c, first.addr, first.len,
+					    first.flags & VHU_DESC_F_WRITE, iotlb))) {
 		if (++vq->last_avail_idx == vq->size) {
 			vq->last_avail_idx = 0;
 			vq->avail_wrap = !vq->avail_wrap;
@@ -452,15 +535,16 @@ vhu_vq_packed_push(struct vhu_vq *vq, const struct vhu_chain *c, uint32_t len,
 }
 
 /* vhu_vq_pop() and vhu_vq_push() for a queue whose layout the caller knows
- * ('packed' a constant): inline for the data path of this folder (vhu_net.c),
- * which calls them once per packet in a loop specialised by layout. */
+ * ('packed' a constant, and 'iotlb': whether vq->iotlb is set): inline for the
+ * data path of this folder (vhu_net.c), which calls them once per packet in a
+ * loop specialised by layout and translation. */
 static VHU_VQ_INLINE int
 vhu_vq_pop_layout(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_chain *c,
-		  const bool packed)
+		  const bool packed, const bool iotlb)
 {
 	if (vq->broken)
 		return -EIO;
-	return packed ? vhu_vq_packed_pop(vq, mem, c) : vhu_vq_split_pop(vq, mem, c);
+	return packed ? vhu_vq_packed_pop(vq, mem, c, iotlb) : vhu_vq_split_pop(vq, mem, c, iotlb);
 }
 
 static VHU_VQ_INLINE void

@@ -41,6 +41,8 @@ split_walk(const struct vhu_vq *vq, struct vhu_chain_build *b, struct vhu_desc_c
 			why = vhu_indirect_table(b, vq->size, d.addr, d.len, &table, &n);
 			if (why != NULL)
 				return why;
+			if (n == 0) /* an IOTLB refusal: nothing to read, the chain ends here */
+				return NULL;
 			indirect = true;
 			i = 0;
 			hops = 0;
@@ -66,6 +68,11 @@ vhu_vq_split_pop_walk(struct vhu_vq *vq, const struct vhu_mem *mem, struct vhu_c
 
 	vhu_chain_build_init(&b, vq, c, mem);
 	why = split_walk(vq, &b, d);
+	if (why == vhu_vq_iotlb_miss) {
+		vq->fault_iova = b.fault_iova;
+		vq->fault_perm = b.fault_perm;
+		return -ENOENT;
+	}
 	if (why != NULL)
 		return vhu_vq_mark_broken(vq, why);
 	vhu_chain_build_keep_hint(vq, &b);

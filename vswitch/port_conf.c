@@ -406,9 +406,14 @@ check_vlan(const struct vsw_vlan_conf *v, struct iovs_err *err)
 }
 
 static const char *const queue_drop_names[VSW_QUEUE_DROP__MAX] = {
-	[VSW_QDROP_NO_BUFFERS] = "no_buffers", [VSW_QDROP_TOO_BIG] = "too_big",
-	[VSW_QDROP_MALFORMED] = "malformed",   [VSW_QDROP_NO_MBUF] = "no_mbuf",
-	[VSW_QDROP_BROKEN] = "broken",	       [VSW_QDROP_DOWN] = "down",
+	[VSW_QDROP_NO_BUFFERS] = "no_buffers",
+	[VSW_QDROP_TOO_BIG] = "too_big",
+	[VSW_QDROP_MALFORMED] = "malformed",
+	[VSW_QDROP_NO_MBUF] = "no_mbuf",
+	[VSW_QDROP_BROKEN] = "broken",
+	[VSW_QDROP_DOWN] = "down",
+	[VSW_QDROP_IOTLB_ACCESS] = "iotlb_access",
+	[VSW_QDROP_IOTLB_HOLD_FULL] = "iotlb_hold_full",
 };
 
 const char *

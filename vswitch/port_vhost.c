@@ -115,6 +115,21 @@ vhost_get_info(struct vsw_port *port, struct vsw_port_info *info)
 	info->n_guest_queues = vi.n_queue_pairs;
 	snprintf(info->state, sizeof(info->state), "%s", vi.state);
 	info->n_queue_info = port->conf.n_queues;
+	info->iotlb = (struct vsw_iotlb_info){
+		.enabled = vi.iotlb.enabled,
+		.entries = vi.iotlb.entries,
+		.updates = vi.iotlb.updates,
+		.refused = vi.iotlb.refused,
+		.invalidations = vi.iotlb.invalidations,
+		.evictions = vi.iotlb.evictions,
+		.misses = vi.iotlb.misses,
+		.misses_unsent = vi.iotlb.misses_unsent,
+		.waits = vi.iotlb.waits,
+		.ring_waits = vi.iotlb.ring_waits,
+		.held = vi.iotlb.held,
+		.held_now = vi.iotlb.held_now,
+		.access_failures = vi.iotlb.access_failures,
+	};
 	for (q = 0; q < port->conf.n_queues && q < VSW_MAX_QUEUES; q++) {
 		struct vsw_queue_info *qi = &info->queue[q];
 		unsigned d;

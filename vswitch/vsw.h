@@ -159,12 +159,14 @@ struct vsw_rxq_info {
 
 /* Per-queue drop reasons of vhost-user ports (the order of vhost-user's). */
 enum vsw_queue_drop {
-	VSW_QDROP_NO_BUFFERS, /* to the guest: it posted no (or too few) rx buffers */
-	VSW_QDROP_TOO_BIG,    /* to the guest: larger than its buffers */
-	VSW_QDROP_MALFORMED,  /* from the guest: bad virtio-net header or chain */
-	VSW_QDROP_NO_MBUF,    /* from the guest: mbuf pool empty */
-	VSW_QDROP_BROKEN,     /* the guest broke the ring: nothing moves */
-	VSW_QDROP_DOWN,	      /* the ring is not running */
+	VSW_QDROP_NO_BUFFERS,	   /* to the guest: it posted no (or too few) rx buffers */
+	VSW_QDROP_TOO_BIG,	   /* to the guest: larger than its buffers */
+	VSW_QDROP_MALFORMED,	   /* from the guest: bad virtio-net header or chain */
+	VSW_QDROP_NO_MBUF,	   /* from the guest: mbuf pool empty */
+	VSW_QDROP_BROKEN,	   /* the guest broke the ring: nothing moves */
+	VSW_QDROP_DOWN,		   /* the ring is not running */
+	VSW_QDROP_IOTLB_ACCESS,	   /* the guest's vIOMMU refused the access a buffer needs */
+	VSW_QDROP_IOTLB_HOLD_FULL, /* to the guest: its buffers missed and the hold was full */
 	VSW_QUEUE_DROP__MAX
 };
 const char *vsw_queue_drop_name(enum vsw_queue_drop d);
@@ -174,6 +176,14 @@ struct vsw_queue_info {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t interrupts; /* call eventfd writes */
 	uint64_t drops[VSW_QUEUE_DROP__MAX];
+};
+
+/* vhost-user ports with VIRTIO_F_ACCESS_PLATFORM: the device IOTLB (the
+ * fields of vhost-user's struct vhu_iotlb_info). */
+struct vsw_iotlb_info {
+	bool enabled;
+	uint64_t entries, updates, refused, invalidations, evictions;
+	uint64_t misses, misses_unsent, waits, ring_waits, held, held_now, access_failures;
 };
 
 struct vsw_port_info {
@@ -193,6 +203,7 @@ struct vsw_port_info {
 	uint16_t n_guest_queues; /* queue pairs the guest set up */
 	uint16_t n_queue_info;
 	struct vsw_queue_info queue[VSW_MAX_QUEUES];
+	struct vsw_iotlb_info iotlb;
 };
 
 struct vsw_pmd_info {

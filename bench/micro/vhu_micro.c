@@ -39,7 +39,7 @@
 #define RING_BASE 0u
 
 struct opts {
-	bool packed, mrg, pvp, vlan;
+	bool packed, mrg, pvp, vlan, iotlb;
 	uint32_t size;
 	uint64_t iters;
 };
@@ -205,6 +205,7 @@ ring_layout(struct guest_ring *r, uint64_t base, struct vhu_vq_layout *l)
 	l->used = g.gmem + r->used_gpa;
 	l->used_gpa = r->used_gpa;
 	l->desc_gpa = r->desc_gpa;
+	l->iotlb = g.o.iotlb ? g.dev->iotlb : NULL;
 	r->desc = l->desc;
 	r->pdesc = l->desc;
 	r->avail = l->avail;
@@ -239,6 +240,19 @@ setup_dev(void)
 	g.dev->hdr_len = HDR_LEN;
 	g.dev->mrg_rxbuf = g.o.mrg;
 	g.dev->mem = g.mem;
+	if (g.o.iotlb) {
+		/* VIRTIO_F_ACCESS_PLATFORM: IOVA = guest address, one IOTLB entry per
+		 * 4 KiB page as a guest's IOMMU driver maps them (4096 entries). */
+		const struct iommu_as_config cfg = {.max_mappings = VHU_IOTLB_MAX_ENTRIES};
+		uint64_t p;
+
+		g.dev->features |= VHU_BIT(VHU_F_ACCESS_PLATFORM);
+		if (iommu_as_create(&cfg, &g.dev->iotlb) != 0)
+			die("iommu_as_create");
+		for (p = 0; p < MEM_SIZE; p += 4096)
+			if (iommu_as_map(g.dev->iotlb, p, 4096, d.uva + p, IOMMU_PERM_RW) != 0)
+				die("iommu_as_map");
+	}
 	for (q = 0; q < VHU_MAX_VRINGS; q++) {
 		g.dev->vr[q].call_fd = -1;
 		g.dev->vr[q].kick_fd = -1;
@@ -384,20 +398,18 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: vhu_micro [EAL args --] [--packed] [--mrg] [--pvp] [--vlan] "
-			"[--size N] [--iters N]\n");
+			"[--iotlb] [--size N] [--iters N]\n");
 	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {{"packed", no_argument, NULL, 'p'},
-					   {"mrg", no_argument, NULL, 'm'},
-					   {"pvp", no_argument, NULL, 'v'},
-					   {"vlan", no_argument, NULL, 't'},
-					   {"size", required_argument, NULL, 's'},
-					   {"iters", required_argument, NULL, 'i'},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+		{"packed", no_argument, NULL, 'p'},	 {"mrg", no_argument, NULL, 'm'},
+		{"pvp", no_argument, NULL, 'v'},	 {"vlan", no_argument, NULL, 't'},
+		{"iotlb", no_argument, NULL, 'o'},	 {"size", required_argument, NULL, 's'},
+		{"iters", required_argument, NULL, 'i'}, {NULL, 0, NULL, 0}};
 	uint64_t t0, cycles = 0, it, before, pkts;
 	int rc, c;
 
@@ -421,6 +433,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			g.o.vlan = true;
+			break;
+		case 'o':
+			g.o.iotlb = true;
 			break;
 		case 's':
 			g.o.size = (uint32_t)strtoul(optarg, NULL, 0);
@@ -458,10 +473,11 @@ main(int argc, char **argv)
 		die("a ring broke");
 	if (g.bad != 0)
 		die("the guest received wrong frames");
-	printf("ring=%s size=%u mrg=%d mode=%s iters=%" PRIu64 " packets=%" PRIu64
+	printf("ring=%s size=%u mrg=%d iotlb=%d mode=%s iters=%" PRIu64 " packets=%" PRIu64
 	       " cycles/pkt=%.1f\n",
-	       g.o.packed ? "packed" : "split", g.o.size, g.o.mrg, g.o.pvp ? "pvp" : "vhost",
-	       g.o.iters, pkts, pkts ? (double)cycles / (double)pkts : 0.0);
+	       g.o.packed ? "packed" : "split", g.o.size, g.o.mrg, g.o.iotlb,
+	       g.o.pvp ? "pvp" : "vhost", g.o.iters, pkts,
+	       pkts ? (double)cycles / (double)pkts : 0.0);
 	if (pkts == 0)
 		die("nothing moved");
 	rte_eal_cleanup();

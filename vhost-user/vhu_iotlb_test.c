@@ -1,0 +1,642 @@
+/* VIRTIO_F_ACCESS_PLATFORM: the device IOTLB of a vhost-user device against a
+ * front-end that plays QEMU with a vIOMMU (vhu_fe_test.h over a real socket,
+ * plus the back-end channel of SET_BACKEND_REQ_FD), and the data path
+ * (vhu_dev_dequeue()/vhu_dev_enqueue() on DPDK mbufs) over IOVAs:
+ *  - IOTLB_MSG: updates (inside one memory region only), invalidations that
+ *    split entries, types only the back-end sends refused, the entry count
+ *    bounded (evictions past VHU_IOTLB_MAX_ENTRIES);
+ *  - ring areas that miss when the ring starts: a MISS per area, the ring
+ *    starts once the updates arrived;
+ *  - a tx and an rx burst whose buffers miss: one MISS on the back-end
+ *    channel (not one per poll), nothing consumed, nothing dropped; after the
+ *    update the same descriptors go through (rx: from the hold, retried by
+ *    the poll of the pair's tx ring);
+ *  - a buffer across two IOTLB entries whose front-end addresses are not
+ *    adjacent; an rx buffer the IOTLB maps read-only (and a tx buffer mapped
+ *    write-only): given back unused, counted, ACCESS_FAIL sent.
+ * IOVAs here: ring areas at their front-end address (identity), buffers at
+ * their guest-physical address (mapped to the front-end address). */
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "vhu.h"
+#include "vhu_fe_test.h"
+#include "vhu_priv.h"
+
+#define MEM_SIZE  (UINT64_C(4) << 20)
+#define GPA	  UINT64_C(0x100000000)
+#define BUF_OFF	  VHU_FE_RINGS_SIZE /* guest buffers live above the rings */
+#define NUM	  256u
+#define POOL_SIZE 511u
+#define PAGE	  4096u
+#define PKT_LEN	  200u
+#define HDR_LEN	  12u
+
+#define F_BASE                                                                                     \
+	(VHU_BIT(VHU_F_VERSION_1) | VHU_BIT(VHU_F_PROTOCOL_FEATURES) |                             \
+	 VHU_BIT(VHU_F_ACCESS_PLATFORM))
+#define F_PACKED VHU_BIT(VHU_F_RING_PACKED)
+#define PF	 (VHU_BIT(VHU_PROTOCOL_F_REPLY_ACK) | VHU_BIT(VHU_PROTOCOL_F_BACKEND_REQ))
+
+static struct rte_mempool *mp;
+
+struct fx {
+	char dir[64];
+	char path[VHU_PATH_MAX];
+	struct vhu_loop *loop;
+	struct vhu_dev *dev;
+	struct vhu_fe fe;
+	struct vhu_fe_ring rx, tx;
+	int backend; /* our end of the back-end channel */
+};
+
+static void
+fe_fail(const char *msg)
+{
+	fail_msg("%s", msg);
+}
+
+static void
+cb_sync(void *arg)
+{
+	(void)arg;
+}
+
+static void
+pump(void *arg)
+{
+	struct fx *f = arg;
+	struct pollfd p = {.fd = vhu_loop_fd(f->loop), .events = POLLIN};
+	int i;
+
+	for (i = 0; i < 100000 && poll(&p, 1, 0) > 0; i++)
+		vhu_loop_run(f->loop);
+}
+
+static struct vhu_dev_info
+info(struct fx *f)
+{
+	struct vhu_dev_info in;
+
+	vhu_dev_get_info(f->dev, &in);
+	return in;
+}
+
+static int
+setup(void **state)
+{
+	struct vhu_dev_conf conf = {.client = false, .max_queue_pairs = 1};
+	struct vhu_dev_cb cb = {.sync = cb_sync};
+	struct iovs_err err = {{0}};
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vhu_iotlb_test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/sock", f->dir);
+	assert_int_equal(vhu_loop_create(&f->loop, &err), 0);
+	snprintf(conf.path, sizeof(conf.path), "%s", f->path);
+	assert_int_equal(vhu_dev_create(f->loop, &conf, &cb, &f->dev, &err), 0);
+	f->fe.memfd = vhu_fe_memfd(MEM_SIZE);
+	f->fe.mem = vhu_fe_map(f->fe.memfd, MEM_SIZE);
+	f->fe.mem_size = MEM_SIZE;
+	f->fe.gpa = GPA;
+	f->fe.queue_pairs = 1;
+	f->fe.pump = pump;
+	f->fe.pump_arg = f;
+	f->fe.fd = vhu_fe_connect(f->path);
+	f->backend = -1;
+	pump(f);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	if (f->fe.fd >= 0)
+		close(f->fe.fd);
+	if (f->backend >= 0)
+		close(f->backend);
+	vhu_dev_destroy(f->dev);
+	vhu_loop_destroy(f->loop);
+	munmap(f->fe.mem, MEM_SIZE);
+	close(f->fe.memfd);
+	rmdir(f->dir);
+	free(f);
+	assert_int_equal(rte_mempool_in_use_count(mp), 0);
+	return 0;
+}
+
+static uint64_t
+uva_of_gpa(struct fx *f, uint64_t gpa)
+{
+	return vhu_fe_uva(f->fe.mem + (gpa - GPA));
+}
+
+/* The front-end's answer to a miss, as QEMU gives it: the 4 KiB page. Ring
+ * areas are at their front-end address, buffers at their guest address. */
+static void
+answer(struct fx *f, uint64_t iova, uint8_t perm)
+{
+	uint64_t page = iova & ~(uint64_t)(PAGE - 1);
+	uint64_t lo = vhu_fe_uva(f->fe.mem);
+
+	if (page >= lo && page < lo + MEM_SIZE)
+		vhu_fe_iotlb_update(&f->fe, page, PAGE, page, perm);
+	else
+		vhu_fe_iotlb_update(&f->fe, page, PAGE, uva_of_gpa(f, page), perm);
+}
+
+/* Answers every miss waiting on the back-end channel; returns how many. */
+static unsigned
+answer_misses(struct fx *f)
+{
+	struct vhu_wire_iotlb m;
+	unsigned n = 0;
+
+	while (vhu_fe_backend_iotlb(f->backend, &m)) {
+		assert_int_equal(m.type, VHU_IOTLB_MISS);
+		answer(f, m.iova, VHU_IOTLB_PERM_RW);
+		n++;
+	}
+	return n;
+}
+
+/* Negotiation with ACCESS_PLATFORM, the memory table, the back-end channel. */
+static void
+negotiate(struct fx *f, uint64_t features)
+{
+	vhu_fe_negotiate(&f->fe, F_BASE | features, PF);
+	vhu_fe_set_mem(&f->fe);
+	f->backend = vhu_fe_backend_channel(&f->fe);
+}
+
+/* Rings 0 and 1 set up and enabled (their areas maybe not mapped yet). */
+static void
+rings(struct fx *f, uint64_t features)
+{
+	uint32_t base = (features & F_PACKED) ? 0x8000u : 0u;
+
+	vhu_fe_setup_ring(&f->fe, 0, NUM, base, f->fe.mem);
+	vhu_fe_setup_ring(&f->fe, 1, NUM, base, f->fe.mem);
+	vhu_fe_enable_ring(&f->fe, 0, true);
+	vhu_fe_enable_ring(&f->fe, 1, true);
+	vhu_fe_ring_init(&f->rx, &f->fe, 0, NUM);
+	vhu_fe_ring_init(&f->tx, &f->fe, 1, NUM);
+}
+
+/* Negotiated, ring areas mapped up front (identity), both rings running;
+ * buffers unmapped. */
+static void
+start(struct fx *f, uint64_t features)
+{
+	uint64_t lo = vhu_fe_uva(f->fe.mem);
+
+	negotiate(f, features);
+	vhu_fe_iotlb_update(&f->fe, lo, VHU_FE_RINGS_SIZE, lo, VHU_IOTLB_PERM_RW);
+	rings(f, features);
+	assert_true(info(f).link_up);
+	assert_true(info(f).iotlb.enabled);
+}
+
+static void
+fill(uint8_t *p, unsigned len, uint8_t seed)
+{
+	unsigned i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 13);
+}
+
+static uint64_t
+total_drops(struct fx *f)
+{
+	struct vhu_dev_info in = info(f);
+	uint64_t n = 0;
+	unsigned d;
+
+	for (d = 0; d < VHU_DROP__MAX; d++)
+		n += in.q[0].drops[d];
+	return n;
+}
+
+/* --- IOTLB_MSG. --- */
+
+static void
+test_iotlb_update_invalidate_refusals(void **state)
+{
+	struct fx *f = *state;
+	uint64_t uva = vhu_fe_uva(f->fe.mem);
+	struct vhu_dev_info in;
+
+	negotiate(f, 0);
+	/* An update inside the region; one replacing part of it. */
+	vhu_fe_iotlb_update(&f->fe, 0x10000, 4 * PAGE, uva, VHU_IOTLB_PERM_RW);
+	vhu_fe_iotlb_update(&f->fe, 0x11000, PAGE, uva + 8 * PAGE, VHU_IOTLB_PERM_RO);
+	in = info(f);
+	assert_int_equal(in.iotlb.entries, 3);
+	assert_int_equal(in.iotlb.updates, 2);
+	/* Outside every region, and straddling the region's end: refused. */
+	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_UPDATE, 0x20000, PAGE, uva + MEM_SIZE,
+			  VHU_IOTLB_PERM_RW);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
+	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_UPDATE, 0x20000, 2 * PAGE, uva + MEM_SIZE - PAGE,
+			  VHU_IOTLB_PERM_RW);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
+	assert_int_equal(info(f).iotlb.refused, 2);
+	/* MISS and ACCESS_FAIL travel the other way only. */
+	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_MISS, 0x20000, PAGE, uva, VHU_IOTLB_PERM_RW);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
+	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_ACCESS_FAIL, 0x20000, PAGE, uva, VHU_IOTLB_PERM_RW);
+	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
+	/* An invalidation inside an entry splits it: 0x10000 and 0x12000-0x13fff
+	 * lose 0x12800-0x12fff. */
+	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_INVALIDATE, 0x12800, 0x800, 0, 0);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_IOTLB_MSG), 0);
+	in = info(f);
+	assert_int_equal(in.iotlb.entries, 4);
+	assert_int_equal(in.iotlb.invalidations, 1);
+	assert_int_equal(in.iotlb.entries, 4);
+	{
+		uint64_t len = 0x1000, t;
+
+		assert_int_equal(
+			iommu_as_translate(f->dev->iotlb, 0x12800, &len, IOMMU_PERM_READ, &t),
+			-ENOENT);
+		len = 0x10;
+		assert_int_equal(
+			iommu_as_translate(f->dev->iotlb, 0x13000, &len, IOMMU_PERM_WRITE, &t), 0);
+		assert_int_equal(t, uva + 3 * PAGE);
+		assert_int_equal(
+			iommu_as_translate(f->dev->iotlb, 0x11000, &len, IOMMU_PERM_WRITE, &t),
+			-EACCES);
+	}
+	/* Everything goes. */
+	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_INVALIDATE, 0, UINT64_MAX, 0, 0);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_IOTLB_MSG), 0);
+	assert_int_equal(info(f).iotlb.entries, 0);
+}
+
+/* A front-end cannot grow the IOTLB without bound: past the limit an entry
+ * goes per update (it is a cache: a miss brings it back). */
+static void
+test_iotlb_entries_bounded(void **state)
+{
+	struct fx *f = *state;
+	uint64_t uva = vhu_fe_uva(f->fe.mem), i, n = VHU_IOTLB_MAX_ENTRIES + 100;
+	struct vhu_dev_info in;
+
+	negotiate(f, 0);
+	for (i = 0; i < n; i++) /* 1-byte entries, two pages apart: never adjacent */
+		vhu_fe_iotlb_update(&f->fe, i * 2 * PAGE, 1, uva, VHU_IOTLB_PERM_RO);
+	in = info(f);
+	assert_int_equal(in.iotlb.entries, VHU_IOTLB_MAX_ENTRIES);
+	assert_int_equal(in.iotlb.evictions, 100);
+	assert_int_equal(in.iotlb.updates, n);
+	assert_int_equal(in.iotlb.refused, 0);
+}
+
+/* --- Ring areas. --- */
+
+static void
+ring_areas_miss_at_start(struct fx *f, uint64_t features)
+{
+	struct vhu_dev_info in;
+	unsigned rounds = 0, asked = 0, n;
+
+	negotiate(f, features);
+	rings(f, features);
+	in = info(f);
+	assert_false(in.link_up);
+	assert_int_equal(in.iotlb.ring_waits, 2);
+	/* Each update starts the ring or brings the next miss (3 areas each). */
+	while ((n = answer_misses(f)) > 0 && rounds++ < 10)
+		asked += n;
+	in = info(f);
+	assert_true(in.link_up);
+	assert_int_equal(in.iotlb.misses, asked);
+	assert_true(asked >= 2);
+	assert_string_equal(in.state, "running");
+}
+
+static void
+test_iotlb_ring_areas_miss_at_start_split(void **state)
+{
+	ring_areas_miss_at_start(*state, 0);
+}
+
+static void
+test_iotlb_ring_areas_miss_at_start_packed(void **state)
+{
+	ring_areas_miss_at_start(*state, F_PACKED);
+}
+
+/* --- Guest tx. --- */
+
+static void
+tx_miss_then_update(struct fx *f, uint64_t features)
+{
+	uint64_t gpa = GPA + BUF_OFF + 3 * PAGE;
+	struct rte_mbuf *m[4];
+	struct vhu_wire_iotlb msg;
+	uint16_t id, got_id;
+	uint32_t len;
+	int i;
+
+	start(f, features);
+	memset(f->fe.mem + (gpa - GPA), 0, HDR_LEN);
+	fill(f->fe.mem + (gpa - GPA) + HDR_LEN, PKT_LEN, 1);
+	id = vhu_fe_ring_post(&f->tx, &(struct vhu_fe_buf){gpa, HDR_LEN + PKT_LEN, false}, 1);
+	/* Polled many times: one MISS, nothing consumed, nothing dropped. */
+	for (i = 0; i < 100; i++)
+		assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 4), 0);
+	assert_true(vhu_fe_backend_iotlb(f->backend, &msg));
+	assert_int_equal(msg.type, VHU_IOTLB_MISS);
+	assert_int_equal(msg.iova, gpa);
+	assert_int_equal(msg.perm, VHU_IOTLB_PERM_RO);
+	assert_false(vhu_fe_backend_iotlb(f->backend, &msg));
+	assert_false(vhu_fe_ring_used(&f->tx, &got_id, &len));
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(info(f).iotlb.misses, 1);
+	assert_true(info(f).iotlb.waits >= 100);
+	/* The update: the same descriptor goes through. */
+	answer(f, gpa, VHU_IOTLB_PERM_RO);
+	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 4), 1);
+	assert_int_equal(m[0]->pkt_len, PKT_LEN);
+	assert_memory_equal(rte_pktmbuf_mtod(m[0], uint8_t *), f->fe.mem + (gpa - GPA) + HDR_LEN,
+			    PKT_LEN);
+	rte_pktmbuf_free(m[0]);
+	assert_true(vhu_fe_ring_used(&f->tx, &got_id, &len));
+	assert_int_equal(got_id, id);
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(info(f).q[0].rx_packets, 1);
+}
+
+static void
+test_iotlb_tx_miss_then_update_split(void **state)
+{
+	tx_miss_then_update(*state, 0);
+}
+
+static void
+test_iotlb_tx_miss_then_update_packed(void **state)
+{
+	tx_miss_then_update(*state, F_PACKED);
+}
+
+/* A buffer over two IOTLB entries whose front-end addresses are 5 pages
+ * apart: the packet is read in two pieces. */
+static void
+test_iotlb_tx_buffer_spans_two_entries(void **state)
+{
+	struct fx *f = *state;
+	uint64_t iova = GPA + BUF_OFF + 16 * PAGE, first = PAGE - 100;
+	uint64_t off_a = BUF_OFF + 32 * PAGE, off_b = BUF_OFF + 37 * PAGE;
+	uint8_t want[PKT_LEN + 1000];
+	struct rte_mbuf *m[1];
+	uint16_t id;
+	uint32_t len;
+
+	start(f, 0);
+	/* IOVA page 16 → memory page 32, IOVA page 17 → memory page 37. */
+	vhu_fe_iotlb_update(&f->fe, iova, PAGE, vhu_fe_uva(f->fe.mem + off_a), VHU_IOTLB_PERM_RO);
+	vhu_fe_iotlb_update(&f->fe, iova + PAGE, PAGE, vhu_fe_uva(f->fe.mem + off_b),
+			    VHU_IOTLB_PERM_RO);
+	fill(want, sizeof(want), 7);
+	memset(want, 0, HDR_LEN);
+	memcpy(f->fe.mem + off_a + first, want, PAGE - first);
+	memcpy(f->fe.mem + off_b, want + (PAGE - first), sizeof(want) - (PAGE - first));
+	vhu_fe_ring_post(&f->tx, &(struct vhu_fe_buf){iova + first, sizeof(want), false}, 1);
+	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 1), 1);
+	assert_int_equal(m[0]->pkt_len, sizeof(want) - HDR_LEN);
+	{
+		uint8_t got[sizeof(want)];
+		const void *p = rte_pktmbuf_read(m[0], 0, m[0]->pkt_len, got);
+
+		assert_memory_equal(p, want + HDR_LEN, sizeof(want) - HDR_LEN);
+	}
+	rte_pktmbuf_free(m[0]);
+	assert_true(vhu_fe_ring_used(&f->tx, &id, &len));
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(info(f).iotlb.misses, 0);
+}
+
+/* A tx buffer the IOTLB maps write-only: given back unused, counted,
+ * ACCESS_FAIL sent; the ring goes on. */
+static void
+test_iotlb_tx_permission_refused(void **state)
+{
+	struct fx *f = *state;
+	uint64_t gpa = GPA + BUF_OFF;
+	struct vhu_wire_iotlb msg;
+	struct rte_mbuf *m[1];
+	uint16_t id;
+	uint32_t len;
+
+	start(f, 0);
+	answer(f, gpa, VHU_IOTLB_PERM_WO);
+	vhu_fe_ring_post(&f->tx, &(struct vhu_fe_buf){gpa, HDR_LEN + PKT_LEN, false}, 1);
+	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 1), 0);
+	assert_true(vhu_fe_ring_used(&f->tx, &id, &len));
+	assert_int_equal(len, 0);
+	assert_int_equal(info(f).q[0].drops[VHU_DROP_IOTLB_ACCESS], 1);
+	assert_int_equal(info(f).iotlb.access_failures, 1);
+	assert_true(vhu_fe_backend_iotlb(f->backend, &msg));
+	assert_int_equal(msg.type, VHU_IOTLB_ACCESS_FAIL);
+	assert_int_equal(msg.iova, gpa);
+}
+
+/* --- Guest rx. --- */
+
+static struct rte_mbuf *
+pkt(uint8_t seed)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+	assert_non_null(m);
+	fill((uint8_t *)rte_pktmbuf_append(m, PKT_LEN), PKT_LEN, seed);
+	return m;
+}
+
+static void
+rx_miss_held_then_update(struct fx *f, uint64_t features)
+{
+	uint64_t gpa[2] = {GPA + BUF_OFF + 8 * PAGE, GPA + BUF_OFF + 9 * PAGE};
+	struct rte_mbuf *m[3];
+	struct vhu_wire_iotlb msg;
+	struct vhu_dev_info in;
+	uint16_t id[2], got;
+	uint32_t len;
+	unsigned i;
+
+	start(f, features);
+	for (i = 0; i < 2; i++)
+		id[i] = vhu_fe_ring_post(&f->rx, &(struct vhu_fe_buf){gpa[i], 2048, true}, 1);
+	/* The second buffer is mapped, the first is not: both packets wait, in
+	 * order, and so does a third that comes later. */
+	answer(f, gpa[1], VHU_IOTLB_PERM_WO);
+	m[0] = pkt(1);
+	m[1] = pkt(2);
+	assert_int_equal(vhu_dev_enqueue(f->dev, 0, m, 2), 2);
+	m[2] = pkt(3);
+	assert_int_equal(vhu_dev_enqueue(f->dev, 0, &m[2], 1), 1);
+	assert_true(vhu_fe_backend_iotlb(f->backend, &msg));
+	assert_int_equal(msg.type, VHU_IOTLB_MISS);
+	assert_int_equal(msg.iova, gpa[0]);
+	assert_int_equal(msg.perm, VHU_IOTLB_PERM_WO);
+	assert_false(vhu_fe_backend_iotlb(f->backend, &msg)); /* asked once */
+	assert_false(vhu_fe_ring_used(&f->rx, &got, &len));
+	in = info(f);
+	assert_int_equal(in.iotlb.held_now, 3);
+	assert_int_equal(in.iotlb.held, 3);
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(in.q[0].tx_packets, 0);
+	/* The update; the poll of the guest's tx ring sends the held packets
+	 * into the two buffers (the third waits for one: no buffers). */
+	answer(f, gpa[0], VHU_IOTLB_PERM_WO);
+	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 1), 0);
+	for (i = 0; i < 2; i++) {
+		uint8_t want[PKT_LEN];
+
+		assert_true(vhu_fe_ring_used(&f->rx, &got, &len));
+		assert_int_equal(got, id[i]);
+		assert_int_equal(len, HDR_LEN + PKT_LEN);
+		fill(want, PKT_LEN, (uint8_t)(i + 1));
+		assert_memory_equal(f->fe.mem + (gpa[i] - GPA) + HDR_LEN, want, PKT_LEN);
+	}
+	in = info(f);
+	assert_int_equal(in.q[0].tx_packets, 2);
+	assert_int_equal(in.iotlb.held_now, 0);
+	/* The third found no buffer: dropped as any packet then is. */
+	assert_int_equal(in.q[0].drops[VHU_DROP_NO_BUFFERS], 1);
+	assert_int_equal(total_drops(f), 1);
+}
+
+static void
+test_iotlb_rx_miss_held_then_update_split(void **state)
+{
+	rx_miss_held_then_update(*state, 0);
+}
+
+static void
+test_iotlb_rx_miss_held_then_update_packed(void **state)
+{
+	rx_miss_held_then_update(*state, F_PACKED);
+}
+
+/* An rx buffer the IOTLB maps read-only: the device may not write it. Given
+ * back empty, the packet dropped and counted, ACCESS_FAIL sent. */
+static void
+test_iotlb_rx_permission_refused(void **state)
+{
+	struct fx *f = *state;
+	uint64_t gpa = GPA + BUF_OFF;
+	struct vhu_wire_iotlb msg;
+	struct rte_mbuf *m[1];
+	uint16_t id;
+	uint32_t len;
+
+	start(f, 0);
+	answer(f, gpa, VHU_IOTLB_PERM_RO);
+	vhu_fe_ring_post(&f->rx, &(struct vhu_fe_buf){gpa, 2048, true}, 1);
+	m[0] = pkt(9);
+	assert_int_equal(vhu_dev_enqueue(f->dev, 0, m, 1), 1);
+	assert_true(vhu_fe_ring_used(&f->rx, &id, &len));
+	assert_int_equal(len, 0);
+	assert_int_equal(info(f).q[0].drops[VHU_DROP_IOTLB_ACCESS], 1);
+	assert_int_equal(info(f).iotlb.access_failures, 1);
+	assert_true(vhu_fe_backend_iotlb(f->backend, &msg));
+	assert_int_equal(msg.type, VHU_IOTLB_ACCESS_FAIL);
+	assert_int_equal(msg.perm, VHU_IOTLB_PERM_WO);
+}
+
+/* The hold is bounded: past VHU_IOTLB_HOLD packets the rest are dropped
+ * (counted) and handed back to the caller. */
+static void
+test_iotlb_rx_hold_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct rte_mbuf *m[VHU_IOTLB_HOLD + 8];
+	unsigned i, n = VHU_IOTLB_HOLD + 8;
+	uint16_t taken;
+
+	start(f, 0);
+	vhu_fe_ring_post(&f->rx, &(struct vhu_fe_buf){GPA + BUF_OFF, 2048, true}, 1);
+	for (i = 0; i < n; i++)
+		m[i] = pkt((uint8_t)i);
+	taken = vhu_dev_enqueue(f->dev, 0, m, (uint16_t)n);
+	assert_int_equal(taken, VHU_IOTLB_HOLD);
+	for (i = taken; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+	assert_int_equal(info(f).q[0].drops[VHU_DROP_IOTLB_HOLD_FULL], n - VHU_IOTLB_HOLD);
+	assert_int_equal(info(f).iotlb.held_now, VHU_IOTLB_HOLD);
+	/* Held mbufs are freed when the ring stops (teardown checks the pool). */
+}
+
+int
+main(void)
+{
+	char prefix[64], *argv[] = {"vhu_iotlb_test", "-l",   "0",	     "--no-huge",
+				    "--no-pci",	      "-m",   "128",	     "--no-shconf",
+				    "--file-prefix",  prefix, "--log-level", "lib.*:error",
+				    "--no-telemetry", NULL};
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(test_iotlb_update_invalidate_refusals),
+		T(test_iotlb_entries_bounded),
+		T(test_iotlb_ring_areas_miss_at_start_split),
+		T(test_iotlb_ring_areas_miss_at_start_packed),
+		T(test_iotlb_tx_miss_then_update_split),
+		T(test_iotlb_tx_miss_then_update_packed),
+		T(test_iotlb_tx_buffer_spans_two_entries),
+		T(test_iotlb_tx_permission_refused),
+		T(test_iotlb_rx_miss_held_then_update_split),
+		T(test_iotlb_rx_miss_held_then_update_packed),
+		T(test_iotlb_rx_permission_refused),
+		T(test_iotlb_rx_hold_bounded),
+#undef T
+	};
+	char runtime_dir[256];
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "vhu-iotlb-test-%d", (int)getpid());
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0) {
+		fprintf(stderr, "SKIP: the DPDK EAL cannot start here (%s)\n",
+			rte_strerror(rte_errno));
+		return 77;
+	}
+	mp = rte_pktmbuf_pool_create("vhu_iotlb_test", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     SOCKET_ID_ANY);
+	if (mp == NULL) {
+		fprintf(stderr, "SKIP: no mbuf pool (%s)\n", rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 77;
+	}
+	vhu_fe_fail_hook = fe_fail;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_mempool_free(mp);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	rmdir(runtime_dir);
+	return rc;
+}
