@@ -121,6 +121,17 @@ vring_layout_iotlb(struct vhu_dev *dev, struct vhu_vring *vr, struct vhu_vq_layo
 				"%s at IOVA 0x%llx (+%zu bytes) is not contiguous in guest memory",
 				part[i], (unsigned long long)iova[i], sz->bytes[i]);
 	}
+	if (l->indirect && vr->ind_bounce_size < (size_t)l->size * sizeof(struct vhu_split_desc)) {
+		size_t size = (size_t)l->size * sizeof(struct vhu_split_desc); /* = packed's */
+		uint8_t *b = malloc(size);
+
+		if (b == NULL)
+			return iovs_errf(err, -ENOMEM, "out of memory (indirect table buffer)");
+		free(vr->ind_bounce);
+		vr->ind_bounce = b;
+		vr->ind_bounce_size = size;
+	}
+	l->ind_bounce = vr->ind_bounce;
 	l->iotlb = dev->iotlb;
 	l->used_gpa = gpa[2]; /* the dirty log is by guest-physical address */
 	l->desc_gpa = gpa[0];
@@ -426,6 +437,7 @@ vhu_dev_reset(struct vhu_dev *dev)
 		close_fd(&vr->err_fd);
 		/* Counters live as long as the port, across front-end reconnects. */
 		memcpy(drops, vr->drops, sizeof(drops));
+		free(vr->ind_bounce);
 		vring_init(vr);
 		vr->packets = packets;
 		vr->bytes = bytes;

@@ -13,7 +13,12 @@
  *    the poll of the pair's tx ring);
  *  - a buffer across two IOTLB entries whose front-end addresses are not
  *    adjacent; an rx buffer the IOTLB maps read-only (and a tx buffer mapped
- *    write-only): given back unused, counted, ACCESS_FAIL sent.
+ *    write-only): given back unused, counted, ACCESS_FAIL sent;
+ *  - indirect tables (VIRTIO_RING_F_INDIRECT_DESC, split and packed): the
+ *    table's IOVA is read through the IOTLB like a buffer's; a miss on the
+ *    table (or on the second page of it) or on a buffer it lists, a table
+ *    mapped write-only, a table over two entries whose front-end addresses
+ *    are not adjacent (the ring breaks); guest rx into write-only buffers.
  * IOVAs here: ring areas at their front-end address (identity), buffers at
  * their guest-physical address (mapped to the front-end address). */
 #include <errno.h>
@@ -39,6 +44,7 @@
 #include "vhu.h"
 #include "vhu_fe_test.h"
 #include "vhu_priv.h"
+#include "vhu_vq_priv.h"
 
 #define MEM_SIZE  (UINT64_C(4) << 20)
 #define GPA	  UINT64_C(0x100000000)
@@ -593,6 +599,474 @@ test_iotlb_rx_hold_bounded(void **state)
 	/* Held mbufs are freed when the ring stops (teardown checks the pool). */
 }
 
+/* --- Indirect descriptor tables (VIRTIO_RING_F_INDIRECT_DESC). --- */
+
+/* The table's IOVA goes through the IOTLB like any buffer's and needs READ
+ * (the device reads it, whichever way its buffers go); so do the IOVAs it
+ * lists. A miss on either leaves the chain in the ring, a refusal gives it
+ * back unused; the table must be contiguous in our address space. */
+
+#define F_IND VHU_BIT(VHU_RING_F_INDIRECT_DESC)
+
+static uint8_t *
+host(struct fx *f, uint64_t gpa)
+{
+	return f->fe.mem + (gpa - GPA);
+}
+
+/* Writes the table listing 'b[0..n)' at 't', in the layout of the ring:
+ * split entries chained by NEXT, packed entries in order (§2.8.7). */
+static void
+table_write(uint8_t *t, bool packed, const struct vhu_fe_buf *b, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		uint16_t wr = b[i].write ? VHU_DESC_F_WRITE : 0;
+
+		if (packed) {
+			struct vhu_packed_desc d = {
+				.addr = b[i].gpa, .len = b[i].len, .id = 0, .flags = wr};
+
+			memcpy(t + (size_t)i * sizeof(d), &d, sizeof(d));
+		} else {
+			struct vhu_split_desc d = {
+				.addr = b[i].gpa,
+				.len = b[i].len,
+				.flags = (uint16_t)(wr | (i + 1 < n ? VHU_DESC_F_NEXT : 0)),
+				.next = (uint16_t)(i + 1)};
+
+			memcpy(t + (size_t)i * sizeof(d), &d, sizeof(d));
+		}
+	}
+}
+
+/* Makes available one descriptor pointing at the table of 'n' entries at
+ * 'table' (an IOVA), with INDIRECT, and WRITE if 'write': "The device MUST
+ * ignore the write-only flag (flags&VIRTQ_DESC_F_WRITE) in the descriptor
+ * that refers to an indirect table" (virtio 1.2 §2.7.5.3.2; Linux's balloon
+ * driver sets it). INDIRECT is added after vhu_fe_ring_post() published the
+ * descriptor: the device looks only when the test calls it. Returns the id. */
+static uint16_t
+post_indirect(struct vhu_fe_ring *r, uint64_t table, unsigned n, bool write)
+{
+	uint16_t id = vhu_fe_ring_post(
+		r, &(struct vhu_fe_buf){table, (uint32_t)(n * VHU_DESC_SIZE), write}, 1);
+
+	if (r->packed) /* one descriptor: its slot is its id */
+		((struct vhu_packed_desc *)r->base)[id].flags |= VHU_DESC_F_INDIRECT;
+	else
+		vhu_fe_split_desc(r, id)->flags |= VHU_DESC_F_INDIRECT;
+	return id;
+}
+
+/* A guest tx packet behind an indirect table: the header alone in one
+ * buffer, the frame in two more; table and buffers on four pages from 'at'
+ * (page-aligned), none of them mapped yet. */
+struct ind_tx {
+	uint64_t table; /* IOVA = guest address */
+	struct vhu_fe_buf b[3];
+	uint8_t want[PKT_LEN];
+};
+
+static void
+ind_tx_prepare(struct fx *f, struct ind_tx *p, uint64_t at, uint8_t seed)
+{
+	p->table = at + 0x100;
+	p->b[0] = (struct vhu_fe_buf){at + PAGE, HDR_LEN, false};
+	p->b[1] = (struct vhu_fe_buf){at + 2 * PAGE + 0x80, 100, false};
+	p->b[2] = (struct vhu_fe_buf){at + 3 * PAGE, PKT_LEN - 100, false};
+	fill(p->want, PKT_LEN, seed);
+	memset(host(f, p->b[0].gpa), 0, HDR_LEN);
+	memcpy(host(f, p->b[1].gpa), p->want, 100);
+	memcpy(host(f, p->b[2].gpa), p->want + 100, PKT_LEN - 100);
+	table_write(host(f, p->table), f->fe.packed, p->b, 3);
+}
+
+/* Maps the table with 'table_perm', and the buffers read-only except the
+ * one at index 'skip' (3: none skipped). */
+static void
+ind_tx_map(struct fx *f, const struct ind_tx *p, uint8_t table_perm, unsigned skip)
+{
+	unsigned i;
+
+	if (table_perm != 0)
+		answer(f, p->table, table_perm);
+	for (i = 0; i < 3; i++)
+		if (i != skip)
+			answer(f, p->b[i].gpa, VHU_IOTLB_PERM_RO);
+}
+
+/* The next dequeue gives exactly the packet of 'p', and the chain 'id' comes
+ * back used. */
+static void
+expect_ind_tx(struct fx *f, const struct ind_tx *p, uint16_t id)
+{
+	uint8_t got[PKT_LEN];
+	struct rte_mbuf *m[4];
+	uint16_t got_id;
+	uint32_t len;
+
+	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 4), 1);
+	assert_int_equal(m[0]->pkt_len, PKT_LEN);
+	assert_memory_equal(rte_pktmbuf_read(m[0], 0, PKT_LEN, got), p->want, PKT_LEN);
+	rte_pktmbuf_free(m[0]);
+	assert_true(vhu_fe_ring_used(&f->tx, &got_id, &len));
+	assert_int_equal(got_id, id);
+	assert_int_equal(len, 0);
+	assert_false(vhu_fe_ring_used(&f->tx, &got_id, &len));
+}
+
+/* The next dequeue's count; what it gave is freed (a failing test leaves
+ * no mbuf behind for teardown's pool check to blame on the next one). */
+static uint16_t
+dequeue_freed(struct fx *f)
+{
+	struct rte_mbuf *m[4];
+	uint16_t n = vhu_dev_dequeue(f->dev, 0, mp, m, 4), i;
+
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+	return n;
+}
+
+/* The only message waiting on the back-end channel. */
+static void
+expect_backend_msg(struct fx *f, uint8_t type, uint64_t iova, uint8_t perm)
+{
+	struct vhu_wire_iotlb msg;
+
+	assert_true(vhu_fe_backend_iotlb(f->backend, &msg));
+	assert_int_equal(msg.type, type);
+	assert_int_equal(msg.iova, iova);
+	assert_int_equal(msg.perm, perm);
+	assert_false(vhu_fe_backend_iotlb(f->backend, &msg));
+}
+
+static void
+tx_indirect_mapped(struct fx *f, uint64_t features)
+{
+	struct ind_tx p;
+	uint16_t id;
+
+	start(f, features | F_IND);
+	ind_tx_prepare(f, &p, GPA + BUF_OFF + 64 * PAGE, 1);
+	ind_tx_map(f, &p, VHU_IOTLB_PERM_RO, 3);
+	id = post_indirect(&f->tx, p.table, 3, false);
+	expect_ind_tx(f, &p, id);
+	assert_int_equal(info(f).q[0].rx_packets, 1);
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(info(f).iotlb.misses, 0);
+	assert_int_equal(info(f).iotlb.access_failures, 0);
+	assert_false(vhu_fe_backend_iotlb(f->backend, &(struct vhu_wire_iotlb){0}));
+}
+
+static void
+test_iotlb_tx_indirect_mapped_split(void **state)
+{
+	tx_indirect_mapped(*state, 0);
+}
+
+static void
+test_iotlb_tx_indirect_mapped_packed(void **state)
+{
+	tx_indirect_mapped(*state, F_PACKED);
+}
+
+/* One of the translations of an indirect chain misses: the table's ('skip'
+ * 3) or buffer 'skip''s. Polled many times: one MISS for that IOVA (read),
+ * nothing consumed, nothing dropped; after the update the same chain goes
+ * through. */
+static void
+tx_indirect_miss(struct fx *f, uint64_t features, unsigned skip)
+{
+	struct vhu_vring *vr = &f->dev->vr[1];
+	uint16_t id, avail, got_id;
+	struct ind_tx p;
+	uint64_t iova;
+	uint32_t len;
+	int i;
+
+	start(f, features | F_IND);
+	ind_tx_prepare(f, &p, GPA + BUF_OFF + 64 * PAGE, 2);
+	ind_tx_map(f, &p, skip == 3 ? 0 : VHU_IOTLB_PERM_RO, skip);
+	iova = skip == 3 ? p.table : p.b[skip].gpa;
+	id = post_indirect(&f->tx, p.table, 3, false);
+	avail = vr->vq.last_avail_idx;
+	for (i = 0; i < 100; i++)
+		assert_int_equal(dequeue_freed(f), 0);
+	expect_backend_msg(f, VHU_IOTLB_MISS, iova, VHU_IOTLB_PERM_RO);
+	assert_false(vhu_fe_ring_used(&f->tx, &got_id, &len));
+	assert_int_equal(vr->vq.last_avail_idx, avail);
+	assert_false(vr->vq.broken);
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(info(f).iotlb.misses, 1);
+	assert_true(info(f).iotlb.waits >= 100);
+	assert_int_equal(info(f).q[0].rx_packets, 0);
+	/* QEMU's answer: the page of the IOVA asked for. */
+	answer(f, iova, VHU_IOTLB_PERM_RO);
+	expect_ind_tx(f, &p, id);
+	assert_int_equal(info(f).q[0].rx_packets, 1);
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(info(f).iotlb.misses, 1);
+	assert_false(vhu_fe_backend_iotlb(f->backend, &(struct vhu_wire_iotlb){0}));
+}
+
+static void
+test_iotlb_tx_indirect_table_miss_split(void **state)
+{
+	tx_indirect_miss(*state, 0, 3);
+}
+
+static void
+test_iotlb_tx_indirect_table_miss_packed(void **state)
+{
+	tx_indirect_miss(*state, F_PACKED, 3);
+}
+
+/* The middle buffer (IOVA not page-aligned: the MISS carries the address). */
+static void
+test_iotlb_tx_indirect_buffer_miss_split(void **state)
+{
+	tx_indirect_miss(*state, 0, 1);
+}
+
+static void
+test_iotlb_tx_indirect_buffer_miss_packed(void **state)
+{
+	tx_indirect_miss(*state, F_PACKED, 1);
+}
+
+/* A table that straddles a page boundary with only its first page mapped:
+ * the MISS is for the second page (the first IOVA that missed). */
+static void
+test_iotlb_tx_indirect_table_second_page_miss(void **state)
+{
+	struct fx *f = *state;
+	uint64_t at = GPA + BUF_OFF + 64 * PAGE, page = at + 4 * PAGE;
+	uint64_t table = page + PAGE - 2 * VHU_DESC_SIZE;
+	struct ind_tx p;
+	uint16_t id, got_id;
+	uint32_t len;
+
+	start(f, F_IND);
+	ind_tx_prepare(f, &p, at, 3);
+	/* The same table, moved to the last two entries of a page of its own
+	 * and the first of the next. */
+	p.table = table;
+	table_write(host(f, table), false, p.b, 3);
+	ind_tx_map(f, &p, VHU_IOTLB_PERM_RO, 3);
+	id = post_indirect(&f->tx, table, 3, false);
+	assert_int_equal(dequeue_freed(f), 0);
+	expect_backend_msg(f, VHU_IOTLB_MISS, page + PAGE, VHU_IOTLB_PERM_RO);
+	assert_false(vhu_fe_ring_used(&f->tx, &got_id, &len));
+	assert_int_equal(total_drops(f), 0);
+	/* Mapped at the front-end address that follows: contiguous. */
+	answer(f, page + PAGE, VHU_IOTLB_PERM_RO);
+	expect_ind_tx(f, &p, id);
+	assert_int_equal(total_drops(f), 0);
+}
+
+/* The table mapped write-only: the device may not read it. The chain is
+ * given back unused, counted, ACCESS_FAIL (read) sent; the ring goes on. */
+static void
+tx_indirect_table_refused(struct fx *f, uint64_t features)
+{
+	struct vhu_vring *vr = &f->dev->vr[1];
+	struct ind_tx p, q;
+	uint16_t id, got_id;
+	uint32_t len;
+	struct vhu_dev_info in;
+
+	start(f, features | F_IND);
+	ind_tx_prepare(f, &p, GPA + BUF_OFF + 64 * PAGE, 4);
+	ind_tx_map(f, &p, VHU_IOTLB_PERM_WO, 3);
+	id = post_indirect(&f->tx, p.table, 3, false);
+	assert_int_equal(dequeue_freed(f), 0);
+	assert_true(vhu_fe_ring_used(&f->tx, &got_id, &len));
+	assert_int_equal(got_id, id);
+	assert_int_equal(len, 0);
+	expect_backend_msg(f, VHU_IOTLB_ACCESS_FAIL, p.table, VHU_IOTLB_PERM_RO);
+	in = info(f);
+	assert_int_equal(in.q[0].drops[VHU_DROP_IOTLB_ACCESS], 1);
+	assert_int_equal(total_drops(f), 1);
+	assert_int_equal(in.iotlb.access_failures, 1);
+	assert_int_equal(in.iotlb.misses, 0);
+	assert_int_equal(in.q[0].rx_packets, 0);
+	assert_false(vr->vq.broken);
+	assert_string_equal(in.state, "running");
+	/* A good packet behind it goes through. */
+	ind_tx_prepare(f, &q, GPA + BUF_OFF + 72 * PAGE, 5);
+	ind_tx_map(f, &q, VHU_IOTLB_PERM_RO, 3);
+	id = post_indirect(&f->tx, q.table, 3, false);
+	expect_ind_tx(f, &q, id);
+	in = info(f);
+	assert_int_equal(in.q[0].rx_packets, 1);
+	assert_int_equal(total_drops(f), 1);
+	assert_false(vhu_fe_backend_iotlb(f->backend, &(struct vhu_wire_iotlb){0}));
+}
+
+static void
+test_iotlb_tx_indirect_table_refused_split(void **state)
+{
+	tx_indirect_table_refused(*state, 0);
+}
+
+static void
+test_iotlb_tx_indirect_table_refused_packed(void **state)
+{
+	tx_indirect_table_refused(*state, F_PACKED);
+}
+
+/* A table over two IOTLB entries. Their front-end addresses adjacent: read in
+ * place. Not adjacent (5 pages apart, as a guest's IOMMU may map any pages to
+ * consecutive IOVAs): copied into the ring's bounce buffer and read from
+ * there, the same packet (what follows the first piece in place is garbage). */
+static void
+tx_indirect_table_split_entries(struct fx *f, uint64_t features)
+{
+	struct vhu_vring *vr = &f->dev->vr[1];
+	const uint64_t head = 2 * VHU_DESC_SIZE; /* table bytes in the first page */
+	uint64_t iova = GPA + BUF_OFF + 128 * PAGE, off_a = BUF_OFF + 160 * PAGE;
+	uint64_t off_b = BUF_OFF + 165 * PAGE;
+	uint8_t t[3 * VHU_DESC_SIZE];
+	struct ind_tx p;
+	uint16_t id;
+	uint32_t len;
+
+	start(f, features | F_IND);
+	ind_tx_prepare(f, &p, GPA + BUF_OFF + 64 * PAGE, 6);
+	ind_tx_map(f, &p, 0, 3);
+	table_write(t, f->fe.packed, p.b, 3);
+	/* IOVA pages 0, 1 → memory pages 160, 161. */
+	vhu_fe_iotlb_update(&f->fe, iova, PAGE, vhu_fe_uva(f->fe.mem + off_a), VHU_IOTLB_PERM_RO);
+	vhu_fe_iotlb_update(&f->fe, iova + PAGE, PAGE, vhu_fe_uva(f->fe.mem + off_a + PAGE),
+			    VHU_IOTLB_PERM_RO);
+	memcpy(f->fe.mem + off_a + PAGE - head, t, sizeof(t));
+	id = post_indirect(&f->tx, iova + PAGE - head, 3, false);
+	expect_ind_tx(f, &p, id);
+	/* IOVA pages 2, 3 → memory pages 160, 165. */
+	vhu_fe_iotlb_update(&f->fe, iova + 2 * PAGE, PAGE, vhu_fe_uva(f->fe.mem + off_a),
+			    VHU_IOTLB_PERM_RO);
+	vhu_fe_iotlb_update(&f->fe, iova + 3 * PAGE, PAGE, vhu_fe_uva(f->fe.mem + off_b),
+			    VHU_IOTLB_PERM_RO);
+	memset(f->fe.mem + off_a + PAGE, 0xff, head); /* what follows in place: garbage */
+	memcpy(f->fe.mem + off_a + PAGE - head, t, head);
+	memcpy(f->fe.mem + off_b, t + head, sizeof(t) - head);
+	id = post_indirect(&f->tx, iova + 3 * PAGE - head, 3, false);
+	expect_ind_tx(f, &p, id);
+	assert_false(vr->vq.broken);
+	assert_string_equal(info(f).state, "running");
+	assert_false(vhu_fe_ring_used(&f->tx, &id, &len));
+	assert_false(vhu_fe_backend_iotlb(f->backend, &(struct vhu_wire_iotlb){0}));
+	assert_int_equal(info(f).iotlb.misses, 0);
+	assert_int_equal(info(f).iotlb.access_failures, 0);
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(info(f).q[0].rx_packets, 2);
+}
+
+static void
+test_iotlb_tx_indirect_table_split_entries_split(void **state)
+{
+	tx_indirect_table_split_entries(*state, 0);
+}
+
+static void
+test_iotlb_tx_indirect_table_split_entries_packed(void **state)
+{
+	tx_indirect_table_split_entries(*state, F_PACKED);
+}
+
+/* Guest rx, the packet's count taken; one not taken is freed. */
+static uint16_t
+enqueue_one_pkt(struct fx *f, struct rte_mbuf *m)
+{
+	uint16_t n = vhu_dev_enqueue(f->dev, 0, &m, 1);
+
+	if (n == 0)
+		rte_pktmbuf_free(m);
+	return n;
+}
+
+/* Guest rx through an indirect table: the table mapped read-only (the device
+ * reads it, whatever WRITE says on the descriptor that points at it), the
+ * header and frame buffers write-only (it writes them). */
+static void
+rx_indirect_write_only_buffers(struct fx *f, uint64_t features)
+{
+	uint64_t at = GPA + BUF_OFF + 96 * PAGE, table = at + 0x40;
+	struct vhu_fe_buf b[2] = {{at + PAGE, HDR_LEN, true}, {at + 2 * PAGE + 0x10, 2048, true}};
+	uint8_t want_hdr[HDR_LEN] = {[10] = 1}, want[PKT_LEN];
+	uint16_t id, got;
+	uint32_t len;
+
+	start(f, features | F_IND);
+	memset(host(f, b[0].gpa), 0xee, HDR_LEN);
+	memset(host(f, b[1].gpa), 0xee, b[1].len);
+	table_write(host(f, table), f->fe.packed, b, 2);
+	answer(f, table, VHU_IOTLB_PERM_RO);
+	answer(f, b[0].gpa, VHU_IOTLB_PERM_WO);
+	answer(f, b[1].gpa, VHU_IOTLB_PERM_WO);
+	id = post_indirect(&f->rx, table, 2, true);
+	assert_int_equal(enqueue_one_pkt(f, pkt(7)), 1);
+	assert_true(vhu_fe_ring_used(&f->rx, &got, &len));
+	assert_int_equal(got, id);
+	assert_int_equal(len, HDR_LEN + PKT_LEN);
+	/* No offload requested; num_buffers 1 (VERSION_1 header). */
+	assert_memory_equal(host(f, b[0].gpa), want_hdr, HDR_LEN);
+	fill(want, PKT_LEN, 7);
+	assert_memory_equal(host(f, b[1].gpa), want, PKT_LEN);
+	assert_int_equal(host(f, b[1].gpa)[PKT_LEN], 0xee);
+	assert_int_equal(info(f).q[0].tx_packets, 1);
+	assert_int_equal(total_drops(f), 0);
+	assert_int_equal(info(f).iotlb.misses, 0);
+	assert_int_equal(info(f).iotlb.held_now, 0);
+	assert_false(vhu_fe_backend_iotlb(f->backend, &(struct vhu_wire_iotlb){0}));
+}
+
+static void
+test_iotlb_rx_indirect_write_only_buffers_split(void **state)
+{
+	rx_indirect_write_only_buffers(*state, 0);
+}
+
+static void
+test_iotlb_rx_indirect_write_only_buffers_packed(void **state)
+{
+	rx_indirect_write_only_buffers(*state, F_PACKED);
+}
+
+/* Guest rx, the table mapped write-only like the buffers it lists (and its
+ * descriptor marked WRITE): the device still needs to read it. Given back
+ * unused, the packet dropped, ACCESS_FAIL (read) for the table. */
+static void
+test_iotlb_rx_indirect_table_write_only(void **state)
+{
+	struct fx *f = *state;
+	uint64_t at = GPA + BUF_OFF + 96 * PAGE, table = at + 0x40;
+	struct vhu_fe_buf b[1] = {{at + PAGE, 2048, true}};
+	uint16_t id, got;
+	uint32_t len;
+
+	start(f, F_IND);
+	memset(host(f, b[0].gpa), 0xee, b[0].len);
+	table_write(host(f, table), false, b, 1);
+	answer(f, table, VHU_IOTLB_PERM_WO);
+	answer(f, b[0].gpa, VHU_IOTLB_PERM_WO);
+	id = post_indirect(&f->rx, table, 1, true);
+	assert_int_equal(enqueue_one_pkt(f, pkt(8)), 1);
+	assert_true(vhu_fe_ring_used(&f->rx, &got, &len));
+	assert_int_equal(got, id);
+	assert_int_equal(len, 0);
+	assert_int_equal(host(f, b[0].gpa)[0], 0xee);
+	expect_backend_msg(f, VHU_IOTLB_ACCESS_FAIL, table, VHU_IOTLB_PERM_RO);
+	assert_int_equal(info(f).q[0].drops[VHU_DROP_IOTLB_ACCESS], 1);
+	assert_int_equal(total_drops(f), 1);
+	assert_int_equal(info(f).iotlb.access_failures, 1);
+	assert_int_equal(info(f).q[0].tx_packets, 0);
+	assert_false(f->dev->vr[0].vq.broken);
+}
+
 int
 main(void)
 {
@@ -614,6 +1088,20 @@ main(void)
 		T(test_iotlb_rx_miss_held_then_update_packed),
 		T(test_iotlb_rx_permission_refused),
 		T(test_iotlb_rx_hold_bounded),
+		T(test_iotlb_tx_indirect_mapped_split),
+		T(test_iotlb_tx_indirect_mapped_packed),
+		T(test_iotlb_tx_indirect_table_miss_split),
+		T(test_iotlb_tx_indirect_table_miss_packed),
+		T(test_iotlb_tx_indirect_buffer_miss_split),
+		T(test_iotlb_tx_indirect_buffer_miss_packed),
+		T(test_iotlb_tx_indirect_table_second_page_miss),
+		T(test_iotlb_tx_indirect_table_refused_split),
+		T(test_iotlb_tx_indirect_table_refused_packed),
+		T(test_iotlb_tx_indirect_table_split_entries_split),
+		T(test_iotlb_tx_indirect_table_split_entries_packed),
+		T(test_iotlb_rx_indirect_write_only_buffers_split),
+		T(test_iotlb_rx_indirect_write_only_buffers_packed),
+		T(test_iotlb_rx_indirect_table_write_only),
 #undef T
 	};
 	char runtime_dir[256];

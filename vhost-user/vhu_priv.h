@@ -78,6 +78,11 @@ struct vhu_vring {
 	int kick_fd;
 	int err_fd;	 /* written once by the PMD when the ring breaks; swapped while stopped */
 	bool iotlb_wait; /* ready, but an area's IOVA missed: starts at an update */
+	/* With an IOTLB and indirect descriptors: the queue's copy of a scattered
+	 * indirect table (vhu_vq_layout.ind_bounce), 'ind_bounce_size' bytes;
+	 * grown only while the ring is stopped, freed at a reset. */
+	uint8_t *ind_bounce;
+	size_t ind_bounce_size;
 } __attribute__((aligned(64)));
 
 struct vhu_conn;	 /* vhu_sock.c */

@@ -87,6 +87,10 @@ vhu_vq_setup(struct vhu_vq *vq, const struct vhu_vq_layout *l, struct iovs_err *
 					 part[i], ptr[i], sz.align[i]);
 	}
 
+	if (l->iotlb != NULL && l->indirect && l->ind_bounce == NULL)
+		return iovs_errf(err, -EINVAL,
+				 "indirect tables through an IOTLB need a bounce buffer");
+
 	memset(vq, 0, sizeof(*vq));
 	vq->size = l->size;
 	vq->packed = l->packed;
@@ -96,6 +100,7 @@ vhu_vq_setup(struct vhu_vq *vq, const struct vhu_vq_layout *l, struct iovs_err *
 	vq->used_gpa = l->used_gpa;
 	vq->desc_gpa = l->desc_gpa;
 	vq->iotlb = l->iotlb;
+	vq->ind_bounce = l->ind_bounce;
 	if (l->packed) {
 		vq->pk.desc = l->desc;
 		vq->pk.driver = l->avail;
@@ -224,6 +229,14 @@ vhu_indirect_table_iova(struct vhu_chain_build *b, uint64_t addr, uint32_t len,
 
 	*table = NULL;
 	*n = 0;
+	if (rc == -EFAULT) {
+		/* Scattered in our address space (or outside guest memory): the
+		 * pieces into the bounce buffer, which holds a table of 'size'
+		 * entries, the most vhu_indirect_table() lets through. */
+		rc = vhu_iotlb_copy(b->iotlb, b->mem, addr, len, IOMMU_PERM_READ, b->bounce,
+				    &fault);
+		p = b->bounce;
+	}
 	if (rc == -ENOENT || rc == -EACCES) {
 		b->fault_iova = fault;
 		b->fault_perm = IOMMU_PERM_READ;
@@ -233,10 +246,44 @@ vhu_indirect_table_iova(struct vhu_chain_build *b, uint64_t addr, uint32_t len,
 		return NULL;
 	}
 	if (rc != 0)
-		return VHU_VQ_ERR_IND_CONTIG;
+		return VHU_VQ_ERR_IND_MEMORY;
 	*table = p;
 	*n = len / VHU_DESC_SIZE;
 	return NULL;
+}
+
+int
+vhu_iotlb_copy(const struct iommu_as *iotlb, const struct vhu_mem *mem, uint64_t iova, uint64_t len,
+	       unsigned perm, void *dst, uint64_t *fault)
+{
+	uint64_t done = 0;
+
+	if (len > 0 && len - 1 > UINT64_MAX - iova)
+		return -EFAULT;
+	while (done < len) {
+		uint64_t chunk = len - done, uva;
+		int rc = iommu_as_translate(iotlb, iova + done, &chunk, perm, &uva);
+
+		if (rc != 0) {
+			*fault = iova + done;
+			return rc == -EACCES ? -EACCES : -ENOENT;
+		}
+		/* One IOTLB entry may cover several (adjacent) regions. */
+		while (chunk > 0) {
+			const struct vhu_mem_region *r = vhu_mem_find_uva(mem, uva);
+			uint64_t off, n;
+
+			if (r == NULL)
+				return -EFAULT;
+			off = uva - r->uva;
+			n = chunk < r->size - off ? chunk : r->size - off;
+			memcpy((uint8_t *)dst + done, (const uint8_t *)r->host + off, n);
+			done += n;
+			uva += n;
+			chunk -= n;
+		}
+	}
+	return 0;
 }
 
 int

@@ -35,8 +35,10 @@
  * translated IOVA → front-end address (iommu_as_translate(), permission
  * checked: READ for what the device reads, WRITE for what it writes) → our
  * address (the memory table's uva index). A buffer may span several IOTLB
- * entries and regions (one iov per piece); an indirect table must be
- * contiguous in our address space. A translation that misses consumes
+ * entries and regions (one iov per piece); an indirect table that is not
+ * contiguous in our address space (IOVA pages that map to scattered guest
+ * pages) is copied, piece by piece, into the queue's bounce buffer and read
+ * from there. A translation that misses consumes
  * nothing: pop returns -ENOENT and records the IOVA and permission
  * (vq->fault_iova, vq->fault_perm) for the caller to ask the front-end; the
  * same chain is walked again at the next pop. A permission violation consumes
@@ -164,6 +166,10 @@ struct vhu_vq_layout {
 	 * through (NULL: they are guest-physical). Read by the PMD serving the
 	 * queue under the device's IOTLB read side (vhu_priv.h). */
 	const struct iommu_as *iotlb;
+	/* With 'iotlb' and 'indirect': VHU_DESC_SIZE x 'size' bytes the queue
+	 * copies a scattered indirect table into (owned by the caller, used only
+	 * by the PMD serving the queue). Required then; ignored otherwise. */
+	uint8_t *ind_bounce;
 };
 
 struct vhu_vq {
@@ -214,6 +220,7 @@ struct vhu_vq {
 	const struct vhu_mem_region *hint;
 	/* IOTLB (set by vhu_vq_setup()); with it the hint is checked by uva. */
 	const struct iommu_as *iotlb;
+	uint8_t *ind_bounce; /* vhu_vq_layout.ind_bounce */
 	/* The IOVA and IOMMU_PERM_* of the last translation that missed (-ENOENT)
 	 * or was refused (-EACCES). */
 	uint64_t fault_iova;
@@ -259,6 +266,13 @@ uint32_t vhu_vq_get_base(const struct vhu_vq *vq);
  * leave guest memory, are not contiguous, or wrap past 2^64. */
 int vhu_iotlb_to_host(const struct iommu_as *iotlb, const struct vhu_mem *mem, uint64_t iova,
 		      uint64_t len, unsigned perm, void **host, uint64_t *gpa, uint64_t *fault);
+
+/* vhu_iotlb_to_host() for bytes that need not be contiguous in our address
+ * space: copies them, piece by piece, to 'dst'. Returns 0, -ENOENT or -EACCES
+ * (*fault), or -EFAULT when a byte is outside guest memory or the range wraps
+ * past 2^64. len 0 copies nothing. */
+int vhu_iotlb_copy(const struct iommu_as *iotlb, const struct vhu_mem *mem, uint64_t iova,
+		   uint64_t len, unsigned perm, void *dst, uint64_t *fault);
 
 /* --- Fast path: the PMD serving the queue. --- */
 

@@ -49,7 +49,6 @@
 #define VHU_VQ_ERR_PK_WRAP                                                                         \
 	"packed chain runs into a descriptor that is not available (wrap counter inconsistent)"
 #define VHU_VQ_ERR_PK_ID_RANGE "packed buffer id out of range"
-#define VHU_VQ_ERR_IND_CONTIG  "indirect table is not contiguous in guest memory"
 /* Not a reason: a walk's answer that an IOVA missed in the IOTLB (the pop
  * returns -ENOENT, consuming nothing). Compared by address. */
 extern const char vhu_vq_iotlb_miss[];
@@ -136,6 +135,7 @@ struct vhu_chain_build {
 	/* VIRTIO_F_ACCESS_PLATFORM: addresses are IOVAs (NULL: guest-physical).
 	 * After a refused permission the rest of the chain is only counted. */
 	const struct iommu_as *iotlb;
+	uint8_t *bounce; /* vq->ind_bounce */
 	bool access_fail;
 	uint64_t fault_iova;
 	unsigned fault_perm;
@@ -154,6 +154,7 @@ vhu_chain_build_init(struct vhu_chain_build *b, const struct vhu_vq *vq, struct 
 	b->in_len = 0;
 	b->seen_write = false;
 	b->iotlb = vq->iotlb;
+	b->bounce = vq->ind_bounce;
 	b->access_fail = false;
 }
 
@@ -210,8 +211,9 @@ vhu_chain_add(struct vhu_chain_build *b, uint64_t addr, uint32_t len, bool write
 	return NULL;
 }
 
-/* vhu_indirect_table() for an IOVA (vhu_vq.c): the table must be contiguous
- * in our address space. A refused permission sets b->access_fail and gives an
+/* vhu_indirect_table() for an IOVA (vhu_vq.c): read in place when it is
+ * contiguous in our address space, else from a copy in vq->ind_bounce (which the next copy overwrites: only
+ * this walk reads it). A refused permission sets b->access_fail and gives an
  * empty table (the chain is consumed unused); a miss returns vhu_vq_iotlb_miss. */
 const char *vhu_indirect_table_iova(struct vhu_chain_build *b, uint64_t addr, uint32_t len,
 				    const uint8_t **table, uint32_t *n);
