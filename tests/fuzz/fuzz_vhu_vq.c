@@ -14,11 +14,19 @@
  *    'size' ring slots (packed) or 2 x 'size' avail entries (split: those its
  *    shadow index still announced, then one more read of avail->idx), net of
  *    unpops: polling an idle ring finds nothing after a bounded number of pops;
- *  - a broken queue stays broken (pop -EIO) with a reason, until set up again.
+ *  - a broken queue stays broken (pop -EIO) with a reason, until set up again;
+ *  - with an IOTLB (VIRTIO_F_ACCESS_PLATFORM, cfg bit 7; descriptor addresses
+ *    are IOVAs): every iov lies inside one IOTLB entry's target that grants
+ *    the access (read for out, write for in); an indirect table scattered
+ *    over IOVA pages is read through the bounce buffer; a miss (-ENOENT) names an IOVA
+ *    the IOTLB does not map, consumes nothing and is answered the same way
+ *    by the next pop; a refusal (-EACCES) names an IOVA mapped without the
+ *    permission and consumes the chain.
  *
  * Layout (little-endian; missing bytes end the input):
  *   u8  cfg     bit 0 packed, 1 event_idx, 2 indirect, 3 region B exists,
- *               4 B adjacent to A (else after a hole), 5 log_used, 6 set_base
+ *               4 B adjacent to A (else after a hole), 5 log_used, 6 set_base,
+ *               7 IOTLB: then u8 n, and n entries as op 11's operands
  *   u8  size    split 1 << (size % 9), packed 1 + size: 1..256 entries
  *   u16 base    given to vhu_vq_set_base() when cfg bit 6
  *   u16 n_img   then n_img bytes of guest image, copied in this order into
@@ -28,7 +36,9 @@
  *
  * Region A: gpa [0, 0x4000): avail/driver area at 0, used/device area at
  * 0x400, data from 0x1000, descriptor ring at the end. Region B: 8 KiB at
- * 0x4000 or 0x8000.
+ * 0x4000 or 0x8000. IOTLB entries map IOVA pages 0..255 (4 KiB) to pages of
+ * either region's front-end addresses, some past its end. The ring areas are
+ * given to vhu_vq_setup() as pointers (the device translates them before).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
@@ -42,6 +52,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "iommu.h"
 #include "vhu_mem.h"
 #include "vhu_vq.h"
 
@@ -55,6 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define LOG_BYTES  2u /* 16 pages: covers A and B; the rest is clipped */
 #define MAX_MAPS   2
 #define MAX_FLIGHT 1024
+#define A_UVA	   UINT64_C(0x7f0000000000)
+#define B_UVA	   UINT64_C(0x7f1000000000)
+#define PAGE	   0x1000u
 
 struct input {
 	const uint8_t *p;
@@ -139,11 +153,27 @@ struct run {
 	struct vhu_vq vq;
 	struct vhu_vq_layout l;
 	struct vhu_log log;
-	uint8_t *a; /* our address of region A */
+	struct iommu_as *iotlb; /* cfg bit 7, else NULL */
+	uint8_t *a;		/* our address of region A */
 	struct flight *fl;
 	unsigned head, n_fl; /* FIFO of chains in flight */
 	int32_t consumed;    /* entries or slots, net of unpops, since the guest last wrote */
 };
+
+/* An IOTLB entry covering front-end bytes [uva, uva + len) with 'perm'. */
+struct covered {
+	uint64_t uva, len;
+	unsigned perm;
+};
+
+static int
+covers(const struct iommu_mapping *m, void *arg)
+{
+	const struct covered *c = arg;
+
+	return (m->perm & c->perm) == c->perm && c->uva >= m->target &&
+	       c->uva - m->target < m->size && c->len <= m->size - (c->uva - m->target);
+}
 
 /* P3 and the bookkeeping of one popped chain. */
 static void
@@ -155,7 +185,7 @@ check_chain(const struct run *r, const struct vhu_chain *c, int rc)
 	if (c->id >= r->vq.size || c->n_desc == 0 || c->n_desc > r->vq.size ||
 	    (!r->vq.packed && c->n_desc != 1))
 		__builtin_trap();
-	if (rc == -ENOBUFS)
+	if (rc == -ENOBUFS || rc == -EACCES)
 		return;
 	if ((unsigned)c->n_out + c->n_in > VHU_CHAIN_MAX_IOV)
 		__builtin_trap();
@@ -168,6 +198,13 @@ check_chain(const struct run *r, const struct vhu_chain *c, int rc)
 		    v->base != (uint8_t *)reg->host + (v->gpa - reg->gpa) ||
 		    !in_one_map(v->base, v->len))
 			__builtin_trap();
+		if (r->iotlb != NULL) {
+			struct covered cv = {reg->uva + (v->gpa - reg->gpa), v->len,
+					     i >= c->n_out ? IOMMU_PERM_WRITE : IOMMU_PERM_READ};
+
+			if (iommu_as_foreach(r->iotlb, covers, &cv) == 0)
+				__builtin_trap();
+		}
 		(void)p[0];
 		(void)p[v->len - 1];
 		if (i >= c->n_out) {
@@ -179,6 +216,25 @@ check_chain(const struct run *r, const struct vhu_chain *c, int rc)
 		}
 	}
 	if (out != c->out_len || in != c->in_len)
+		__builtin_trap();
+}
+
+/* A miss or a refusal names the IOVA and permission at fault; a miss consumes
+ * nothing (the next pop misses the same way). */
+static void
+check_fault(struct run *r, int rc)
+{
+	uint64_t len = 1, uva, iova = r->vq.fault_iova;
+	unsigned perm = r->vq.fault_perm;
+	uint32_t base = vhu_vq_get_base(&r->vq);
+	struct vhu_chain c;
+
+	if ((perm != IOMMU_PERM_READ && perm != IOMMU_PERM_WRITE) ||
+	    iommu_as_translate(r->iotlb, iova, &len, perm, &uva) != rc)
+		__builtin_trap();
+	if (rc == -ENOENT &&
+	    (vhu_vq_pop(&r->vq, r->mem, &c) != -ENOENT || r->vq.fault_iova != iova ||
+	     r->vq.fault_perm != perm || vhu_vq_get_base(&r->vq) != base))
 		__builtin_trap();
 }
 
@@ -197,9 +253,12 @@ do_pop(struct run *r)
 		__builtin_trap();
 	if (rc == -EIO && (!r->vq.broken || r->vq.broken_reason == NULL))
 		__builtin_trap();
-	if (rc != 0 && rc != -ENOBUFS && rc != -EAGAIN && rc != -EIO)
+	if (rc != 0 && rc != -ENOBUFS && rc != -EAGAIN && rc != -EIO &&
+	    (r->iotlb == NULL || (rc != -ENOENT && rc != -EACCES)))
 		__builtin_trap();
-	if (rc != 0 && rc != -ENOBUFS)
+	if (rc == -ENOENT || rc == -EACCES)
+		check_fault(r, rc);
+	if (rc != 0 && rc != -ENOBUFS && rc != -EACCES)
 		return;
 	check_chain(r, &f->c, rc);
 	f->in_len = rc == 0 ? f->c.in_len : 0;
@@ -242,14 +301,29 @@ do_unpop(struct run *r)
 /* Ops: 0 pop, 1 push u16 len, 2 flush, 3 need_call, 4 unpop, 5 avail_count,
  * 6 guest write u16 off, u8 n, n bytes (region A), 7 log write u32 gpa,
  * u32 len, 8 set_base u32 (only with nothing in flight), 9 setup again, 10
- * pop until empty (at most 2 x size + 1 pops). */
+ * pop until empty (at most 2 x size + 1 pops), with an IOTLB 11 update
+ * (iotlb_update()'s operands) and 12 invalidate u8 page, u8 pages. */
+/* u8 IOVA page, u8 target (bit 7: region B, else A; then the page from the
+ * region's start, up to 7: some lie past its end), u8 pages - 1 (0..3), u8
+ * perm (1..3). */
+static void
+iotlb_update(struct run *r, struct input *in)
+{
+	uint8_t op[4] = {0, 0, 0, 0};
+
+	take(in, op, sizeof(op));
+	(void)iommu_as_replace(r->iotlb, (uint64_t)op[0] * PAGE, (uint64_t)(1 + op[2] % 4) * PAGE,
+			       ((op[1] & 0x80) ? B_UVA : A_UVA) + (uint64_t)(op[1] % 8) * PAGE,
+			       1 + op[3] % 3);
+}
+
 static void
 run_script(struct run *r, struct input *in)
 {
 	uint8_t op;
 
 	while (take(in, &op, 1)) {
-		switch (op % 11) {
+		switch (op % 13) {
 		case 0:
 			do_pop(r);
 			break;
@@ -314,6 +388,20 @@ run_script(struct run *r, struct input *in)
 			r->n_fl = 0;
 			r->consumed = 0;
 			break;
+		case 11:
+			if (r->iotlb != NULL)
+				iotlb_update(r, in);
+			break;
+		case 12: {
+			uint8_t page = 0, n = 0;
+
+			take(in, &page, 1);
+			take(in, &n, 1);
+			if (r->iotlb != NULL)
+				(void)iommu_as_invalidate(r->iotlb, (uint64_t)page * PAGE,
+							  (uint64_t)(1 + n) * PAGE, NULL);
+			break;
+		}
 		default: {
 			unsigned i;
 
@@ -361,16 +449,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n_img > sizeof(img))
 		n_img = sizeof(img);
 	take(&in, img, n_img);
+	if (cfg & 128) {
+		const struct iommu_as_config ic = {.max_mappings = 64};
+		uint8_t n = 0;
 
-	d[0] = (struct vhu_mem_region_desc){.gpa = 0,
-					    .size = A_SIZE,
-					    .uva = 0x7f0000000000,
-					    .mmap_offset = 0,
-					    .fd = dup(memfd)};
+		if (iommu_as_create(&ic, &r.iotlb) != 0)
+			__builtin_trap();
+		take(&in, &n, 1);
+		while (n-- > 0)
+			iotlb_update(&r, &in);
+	}
+
+	d[0] = (struct vhu_mem_region_desc){
+		.gpa = 0, .size = A_SIZE, .uva = A_UVA, .mmap_offset = 0, .fd = dup(memfd)};
 	if (cfg & 8) {
 		d[1] = (struct vhu_mem_region_desc){.gpa = (cfg & 16) ? A_SIZE : 2 * A_SIZE,
 						    .size = B_SIZE,
-						    .uva = 0x7f1000000000,
+						    .uva = B_UVA,
 						    .mmap_offset = A_SIZE,
 						    .fd = dup(memfd)};
 		n_regions = 2;
@@ -391,6 +486,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.l.used = r.a + used_off;
 	r.l.desc_gpa = desc_off;
 	r.l.used_gpa = used_off;
+	r.l.iotlb = r.iotlb;
+	if (r.iotlb != NULL && r.l.indirect) {
+		/* Exactly a table of 'size' entries: ASan sees a copy past it. */
+		r.l.ind_bounce = malloc((size_t)r.l.size * sizeof(struct vhu_split_desc));
+		if (r.l.ind_bounce == NULL)
+			__builtin_trap();
+	}
 	/* The image: descriptor ring, avail/driver area, used/device area, data. */
 	part[0] = s.bytes[0], at[0] = desc_off;
 	part[1] = s.bytes[1], at[1] = 0;
@@ -415,6 +517,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_script(&r, &in);
 
 	free(r.log.bitmap);
+	iommu_as_destroy(r.iotlb);
+	free(r.l.ind_bounce);
 	vhu_mem_destroy(r.mem);
 	if (n_maps != 0)
 		__builtin_trap();
