@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one check that CI and developers both run (CONVENTIONS.md 19):
 #   1. gcc build, -Werror: unit tests and the integration tests with real peers
-#   2. bench/pvp.sh --smoke, bench/coupling.sh --smoke, bench/flows.sh scaling|setup --smoke:
+#   2. bench/pvp.sh --smoke, bench/coupling.sh --smoke, bench/viommu.sh --smoke,
+#      bench/flows.sh scaling|setup --smoke:
 #      the benchmarks run (tools, not timed tests)
 #   3. clang build, -Werror: unit tests
 #   4. ASan + UBSan build: unit tests
@@ -68,6 +69,16 @@ case $rc in
 0) PASS=$((PASS + 1)); echo "coupling smoke: ok" ;;
 77) SKIP=$((SKIP + 1)); echo "coupling smoke: skipped" ;;
 *) FAIL=$((FAIL + 1)); FAILED+=("coupling smoke") ;;
+esac
+
+step "benchmark: smoke run (bench/viommu.sh --smoke)"
+rc=0
+bench/viommu.sh --smoke --out build/viommu-smoke >build/viommu-smoke.log 2>&1 || rc=$?
+tail -n 6 build/viommu-smoke.log
+case $rc in
+0) PASS=$((PASS + 1)); echo "viommu smoke: ok" ;;
+77) SKIP=$((SKIP + 1)); echo "viommu smoke: skipped" ;;
+*) FAIL=$((FAIL + 1)); FAILED+=("viommu smoke") ;;
 esac
 
 step "benchmark: OpenFlow smoke runs (bench/flows.sh scaling --smoke, setup --smoke)"
