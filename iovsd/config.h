@@ -53,6 +53,9 @@ struct iovsd_vf_conf {
 	struct sriov_addr pf;
 	unsigned index;
 	struct sriov_vf_attrs attrs; /* attrs.set: the attributes iovs sets */
+	/* What the VF had before iovs first changed each attribute (original.set:
+	 * the ones recorded); vf.release puts them back. */
+	struct sriov_vf_attrs original;
 	char driver[SRIOV_NAME_MAX]; /* "" : iovs does not bind it */
 	char original_driver[SRIOV_NAME_MAX];
 	enum iovsd_vf_use use;

@@ -1119,7 +1119,9 @@ test_sriov(void **state)
 			  "\"iavf\", \"use\": \"dataplane\", \"port\": \"vf0\", \"mac\": "
 			  "\"02:00:00:00:00:0A\", \"vlan\": 10, \"qos\": 3, \"vlan_proto\": "
 			  "\"802.1ad\", \"spoofchk\": false, \"trust\": true, \"link_state\": "
-			  "\"disable\", \"min_tx_rate\": 10, \"max_tx_rate\": 100}, {\"index\": 3, "
+			  "\"disable\", \"min_tx_rate\": 10, \"max_tx_rate\": 100, \"original\": "
+			  "{\"mac\": \"52:54:00:12:34:56\", \"vlan\": 0, \"qos\": 0, "
+			  "\"vlan_proto\": \"802.1Q\", \"trust\": false}}, {\"index\": 3, "
 			  "\"driver\": \"vfio-pci\", \"use\": \"vm\"}]}]"),
 		&f->a);
 	assert_int_equal(f->a.n_pfs, 1);
@@ -1141,7 +1143,12 @@ test_sriov(void **state)
 	assert_int_equal(v->attrs.link_state, SRIOV_LINK_DISABLE);
 	assert_int_equal(v->attrs.min_tx_rate, 10);
 	assert_int_equal(v->attrs.max_tx_rate, 100);
+	assert_int_equal(v->original.set, SRIOV_VF_MAC | SRIOV_VF_VLAN | SRIOV_VF_TRUST);
+	assert_memory_equal(v->original.mac, ((uint8_t[]){0x52, 0x54, 0, 0x12, 0x34, 0x56}), 6);
+	assert_int_equal(v->original.vlan_proto, 0x8100);
+	assert_false(v->original.trust);
 	assert_int_equal(f->a.vfs[1].use, IOVSD_VF_USE_VM);
+	assert_int_equal(f->a.vfs[1].original.set, 0);
 	assert_int_equal(f->a.vfs[1].attrs.set, 0);
 
 	/* Serialised and parsed again: the same state. */
@@ -1151,6 +1158,9 @@ test_sriov(void **state)
 	assert_int_equal(f->b.n_vfs, 2);
 	assert_memory_equal(&f->b.pfs[0], &f->a.pfs[0], sizeof(f->a.pfs[0]));
 	assert_memory_equal(&f->b.vfs[0].attrs, &f->a.vfs[0].attrs, sizeof(f->a.vfs[0].attrs));
+	assert_memory_equal(&f->b.vfs[0].original, &f->a.vfs[0].original,
+			    sizeof(f->a.vfs[0].original));
+	assert_int_equal(f->b.vfs[1].original.set, 0);
 	assert_string_equal(f->b.vfs[1].driver, "vfio-pci");
 	free(text);
 	json_decref(j);
@@ -1181,6 +1191,18 @@ test_sriov(void **state)
 		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"mac\": "
 			    "\"02:00:00:00:00\"}]}]"),
 		  "sriov[0].vfs[0].mac: \"02:00:00:00:00\" is not a MAC address");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"original\": "
+			    "[]}]}]"),
+		  "sriov[0].vfs[0].original: expected an object");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"original\": "
+			    "{\"driver\": \"iavf\"}}]}]"),
+		  "sriov[0].vfs[0].original: unknown key \"driver\"");
+	parse_err(f,
+		  SRIOV_DOC("[{\"pf\": \"0000:03:00.0\", \"vfs\": [{\"index\": 0, \"original\": "
+			    "{\"vlan\": 5000}}]}]"),
+		  "sriov[0].vfs[0].original.vlan: 5000 out of range");
 	parse_err(
 		f,
 		SRIOV_DOC(

@@ -12,11 +12,16 @@
 
 static const char *const pf_keys[] = {"pf", "num_vfs", "autoprobe", "vfs", NULL};
 /* A VF entry: its own keys and the attribute keys (iovsd_vf_attrs_from_json). */
-static const char *const vf_keys[] = {"index",	     "driver",	    "original_driver",
-				      "use",	     "port",	    "mac",
-				      "vlan",	     "qos",	    "vlan_proto",
-				      "spoofchk",    "trust",	    "link_state",
-				      "min_tx_rate", "max_tx_rate", NULL};
+static const char *const vf_keys[] = {"index",	    "driver",	   "original_driver",
+				      "original",   "use",	   "port",
+				      "mac",	    "vlan",	   "qos",
+				      "vlan_proto", "spoofchk",	   "trust",
+				      "link_state", "min_tx_rate", "max_tx_rate",
+				      NULL};
+/* "original": the attributes the VF had before iovs changed them. */
+static const char *const attr_keys[] = {"mac",	       "vlan",	"qos",	      "vlan_proto",
+					"spoofchk",    "trust", "link_state", "min_tx_rate",
+					"max_tx_rate", NULL};
 
 static const char *const use_names[] = {
 	[IOVSD_VF_USE_NONE] = "none",
@@ -253,6 +258,20 @@ iovsd_conf_forget_vfs(struct iovsd_conf *conf, const struct sriov_addr *pf, int 
 }
 
 static int
+original_from_json(const json_t *o, const char *where, struct sriov_vf_attrs *a,
+		   struct iovs_err *err)
+{
+	char at[160];
+	int rc;
+
+	snprintf(at, sizeof(at), "%s.original", where);
+	if (!json_is_object(o))
+		return iovsd_json_errf(err, -EINVAL, at, NULL, "expected an object");
+	rc = iovsd_json_check_keys(o, at, attr_keys, err);
+	return rc != 0 ? rc : iovsd_vf_attrs_from_json(o, at, a, err);
+}
+
+static int
 vf_from_json(const json_t *o, const char *where, const struct sriov_addr *pf,
 	     struct iovsd_conf *conf, struct iovs_err *err)
 {
@@ -279,6 +298,8 @@ vf_from_json(const json_t *o, const char *where, const struct sriov_addr *pf,
 		rc = iovsd_json_string(o, where, "port", vf.port, sizeof(vf.port), err);
 	if (rc == 0)
 		rc = iovsd_vf_attrs_from_json(o, where, &vf.attrs, err);
+	if (rc == 0 && json_object_get(o, "original") != NULL)
+		rc = original_from_json(json_object_get(o, "original"), where, &vf.original, err);
 	if (rc != 0)
 		return rc;
 	vf.index = (unsigned)idx;
@@ -366,6 +387,12 @@ vf_to_json(const struct iovsd_vf_conf *vf)
 	if (o == NULL)
 		return NULL;
 	rc = iovsd_vf_attrs_to_json(&vf->attrs, o);
+	if (vf->original.set != 0) {
+		json_t *orig = json_object();
+
+		rc |= orig == NULL || iovsd_vf_attrs_to_json(&vf->original, orig) != 0;
+		rc |= json_object_set_new(o, "original", orig);
+	}
 	if (vf->driver[0] != '\0')
 		rc |= json_object_set_new(o, "driver", json_string(vf->driver));
 	if (vf->original_driver[0] != '\0')

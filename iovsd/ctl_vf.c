@@ -283,29 +283,6 @@ iovsd_cmd_vf_destroy(struct iovsd *d, const json_t *args, json_t **result, struc
 
 /* ---- vf.set / vf.bind / vf.release ---- */
 
-static void
-attrs_merge(struct sriov_vf_attrs *into, const struct sriov_vf_attrs *a)
-{
-	if (a->set & SRIOV_VF_MAC)
-		memcpy(into->mac, a->mac, 6);
-	if (a->set & SRIOV_VF_VLAN) {
-		into->vlan = a->vlan;
-		into->qos = a->qos;
-		into->vlan_proto = a->vlan_proto;
-	}
-	if (a->set & SRIOV_VF_RATE) {
-		into->min_tx_rate = a->min_tx_rate;
-		into->max_tx_rate = a->max_tx_rate;
-	}
-	if (a->set & SRIOV_VF_SPOOFCHK)
-		into->spoofchk = a->spoofchk;
-	if (a->set & SRIOV_VF_TRUST)
-		into->trust = a->trust;
-	if (a->set & SRIOV_VF_LINK_STATE)
-		into->link_state = a->link_state;
-	into->set |= a->set;
-}
-
 int
 iovsd_cmd_vf_set(struct iovsd *d, const json_t *args, json_t **result, struct iovs_err *err)
 {
@@ -332,8 +309,9 @@ iovsd_cmd_vf_set(struct iovsd *d, const json_t *args, json_t **result, struct io
 	rc = candidate_vf(d, &pf, idx, &cand, &v, err);
 	if (rc != 0)
 		return rc;
-	attrs_merge(&v->attrs, &a);
-	rc = sriov_vf_set(c, &pf, idx, &a, err);
+	sriov_vf_attrs_merge(&v->attrs, &a, a.set);
+	/* v->original gains what the VF had before iovs first changed a field. */
+	rc = sriov_vf_set(c, &pf, idx, &a, &v->original, err);
 	if (rc == 0)
 		rc = iovsd_conf_commit(d, cand, err);
 	free(cand);
@@ -415,27 +393,46 @@ iovsd_cmd_vf_release(struct iovsd *d, const json_t *args, json_t **result, struc
 	if (cand == NULL)
 		return -ENOMEM;
 	v = iovsd_conf_find_vf(cand, &pf, idx);
-	if (v == NULL || v->driver[0] == '\0') {
-		rc = iovs_errf(err, -ENOENT, "iovs did not bind this VF: nothing to release");
+	if (v == NULL || (v->driver[0] == '\0' && v->original.set == 0)) {
+		rc = iovs_errf(err, -ENOENT,
+			       "iovs neither bound this VF nor changed its attributes: nothing to "
+			       "release");
 		goto out;
 	}
-	if (v->use == IOVSD_VF_USE_DATAPLANE) {
-		rc = vsw_port_del(d->sw, v->port, err);
-		if (rc != 0 && rc != -ENOENT)
+	/* The attributes first: sriov_vf_set() leaves the VF as it was if it fails. */
+	if (v->original.set != 0) {
+		rc = sriov_vf_set(c, &pf, idx, &v->original, NULL, err);
+		if (rc != 0) {
+			iovs_err_prefix(err, rc, "restore the attributes the VF had");
 			goto out;
-		iovsd_conf_del_port(cand, v->port);
-		iovsd_port_error_set(d, v->port, NULL);
+		}
 	}
-	rc = sriov_vf_release(c, &pf, idx, err);
-	if (rc != 0)
-		goto out;
-	v->driver[0] = v->original_driver[0] = v->port[0] = '\0';
-	v->use = IOVSD_VF_USE_NONE;
-	if (v->attrs.set == 0)
-		iovsd_conf_forget_vfs(cand, &pf, (int)idx, false);
+	if (v->driver[0] != '\0') {
+		if (v->use == IOVSD_VF_USE_DATAPLANE) {
+			rc = vsw_port_del(d->sw, v->port, err);
+			if (rc != 0 && rc != -ENOENT)
+				goto undo;
+			iovsd_conf_del_port(cand, v->port);
+			iovsd_port_error_set(d, v->port, NULL);
+		}
+		rc = sriov_vf_release(c, &pf, idx, err);
+		if (rc != 0)
+			goto undo;
+	}
+	/* Nothing of the VF is iovs's now. */
+	iovsd_conf_forget_vfs(cand, &pf, (int)idx, false);
 	rc = iovsd_conf_commit(d, cand, err);
 	if (rc == 0)
 		iovsd_of_refresh(d);
+	goto out;
+undo:
+	if (v->original.set != 0 && v->attrs.set != 0) {
+		struct iovs_err e = {""};
+
+		if (sriov_vf_set(c, &pf, idx, &v->attrs, NULL, &e) != 0)
+			LOG_WARN("vf.release: the attributes of VF %u stay restored: %s", idx,
+				 e.msg);
+	}
 out:
 	free(cand);
 	return rc;
@@ -643,7 +640,7 @@ iovsd_vf_reconcile(struct iovsd *d)
 			 v->index);
 		rc = 0;
 		if (v->attrs.set != 0)
-			rc = sriov_vf_set(c, &v->pf, v->index, &v->attrs, &err);
+			rc = sriov_vf_set(c, &v->pf, v->index, &v->attrs, &v->original, &err);
 		if (rc == 0 && v->driver[0] != '\0')
 			rc = sriov_vf_bind(c, &v->pf, v->index, v->driver, &err);
 		if (rc != 0)

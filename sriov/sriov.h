@@ -251,9 +251,18 @@ int sriov_vfs_destroy(struct sriov_ctx *ctx, const struct sriov_addr *pf, struct
  * PF's network interface. Reads the VF's current attributes first; one step
  * per field ("mac", "vlan", "rate", "spoofchk", "trust", "link-state"), each
  * undone by setting the old value again. -ENOTSUP when the PF has no network
- * interface. */
+ * interface. 'orig' (may be NULL) keeps what the VF had before it was first
+ * changed: on success, each field of 'a' not yet in orig->set is copied from
+ * the values read before this change (when the kernel reported it) and
+ * marked; fields already there are kept. Setting 'orig' again later puts the
+ * VF back as it was (vf release). */
 int sriov_vf_set(struct sriov_ctx *ctx, const struct sriov_addr *pf, unsigned idx,
-		 const struct sriov_vf_attrs *a, struct iovs_err *err);
+		 const struct sriov_vf_attrs *a, struct sriov_vf_attrs *orig, struct iovs_err *err);
+
+/* Copies the fields in 'which' (SRIOV_VF_*) that 'from' has (from->set) into
+ * 'into' and marks them there. */
+void sriov_vf_attrs_merge(struct sriov_vf_attrs *into, const struct sriov_vf_attrs *from,
+			  unsigned which);
 
 /* Binds VF 'idx' of 'pf' to 'driver' (e.g. "vfio-pci") and records the
  * driver it had, for sriov_vf_release(). Bound to 'driver' already: nothing

@@ -4,8 +4,9 @@
  * (iproute2 6.1, recorded once on this host; tests/integration/sriov_nl.sh
  * compares against ip live), its refusals, the parsers of the kernel's
  * answers (VF info, ACK and extended ACK) on good and truncated input, and
- * sriov_vf_set() through the fake rtnetlink: one request per field, and
- * rollback when the kernel refuses the K-th. */
+ * sriov_vf_set() through the fake rtnetlink: one request per field,
+ * rollback when the kernel refuses the K-th, and the VF's original values
+ * kept for a later restore. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -284,7 +285,7 @@ test_vf_set(void **state)
 	(void)state;
 	sriov_addr_parse(PF, &pf, NULL);
 	a.set = SRIOV_VF_MAC | SRIOV_VF_VLAN | SRIOV_VF_TRUST;
-	if (sriov_vf_set(ctx, &pf, 1, &a, &err) != 0)
+	if (sriov_vf_set(ctx, &pf, 1, &a, NULL, &err) != 0)
 		fail_msg("%s", err.msg);
 	/* One query, then one request per field, on the PF's ifindex. */
 	assert_int_equal(t->n_msgs, 4);
@@ -304,6 +305,53 @@ test_vf_set(void **state)
 	assert_true(t->vf[1].trust);
 	assert_true(t->vf[1].spoofchk); /* not asked for: unchanged */
 	assert_int_equal(t->vf[0].vlan, 0);
+	sriov_ctx_destroy(ctx);
+	tt_destroy(t);
+}
+
+/* 'orig' keeps what the VF had before iovs first changed each field: a
+ * second change of a field keeps the first original, a new field is added, a
+ * failed change records nothing; setting 'orig' puts the VF back as it was. */
+static void
+test_vf_set_keeps_original(void **state)
+{
+	struct sriov_ctx *ctx;
+	struct tt *t = new_tree(&ctx, true);
+	struct sriov_vf_attrs a = all_attrs(), orig = {0}, was = t->vf[1];
+	struct iovs_err err = {""};
+	struct sriov_addr pf;
+
+	(void)state;
+	sriov_addr_parse(PF, &pf, NULL);
+	a.set = SRIOV_VF_MAC | SRIOV_VF_VLAN;
+	assert_int_equal(sriov_vf_set(ctx, &pf, 1, &a, &orig, &err), 0);
+	assert_int_equal(orig.set, SRIOV_VF_MAC | SRIOV_VF_VLAN);
+	assert_memory_equal(orig.mac, was.mac, 6);
+	assert_int_equal(orig.vlan, was.vlan);
+	assert_int_equal(orig.qos, was.qos);
+	assert_int_equal(orig.vlan_proto, 0x8100);
+	/* The MAC again, another value, and trust: the MAC's original stays. */
+	a.mac[5] ^= 0xff;
+	a.set = SRIOV_VF_MAC | SRIOV_VF_TRUST;
+	assert_int_equal(sriov_vf_set(ctx, &pf, 1, &a, &orig, &err), 0);
+	assert_memory_equal(t->vf[1].mac, a.mac, 6);
+	assert_int_equal(orig.set, SRIOV_VF_MAC | SRIOV_VF_VLAN | SRIOV_VF_TRUST);
+	assert_memory_equal(orig.mac, was.mac, 6);
+	assert_int_equal(orig.trust, was.trust);
+	/* Refused by the kernel: nothing recorded. */
+	t->fail_talk = t->n_talk + 1;
+	a.set = SRIOV_VF_SPOOFCHK;
+	assert_int_not_equal(sriov_vf_set(ctx, &pf, 1, &a, &orig, &err), 0);
+	assert_int_equal(orig.set, SRIOV_VF_MAC | SRIOV_VF_VLAN | SRIOV_VF_TRUST);
+	t->fail_talk = 0;
+	/* Back as it was. */
+	assert_int_equal(sriov_vf_set(ctx, &pf, 1, &orig, NULL, &err), 0);
+	assert_memory_equal(t->vf[1].mac, was.mac, 6);
+	assert_int_equal(t->vf[1].vlan, was.vlan);
+	assert_int_equal(t->vf[1].qos, was.qos);
+	assert_int_equal(t->vf[1].vlan_proto, was.vlan_proto);
+	assert_int_equal(t->vf[1].trust, was.trust);
+	assert_int_equal(t->vf[1].spoofchk, was.spoofchk);
 	sriov_ctx_destroy(ctx);
 	tt_destroy(t);
 }
@@ -328,7 +376,7 @@ test_vf_set_rollback(void **state)
 		sriov_addr_parse(PF, &pf, NULL);
 		memcpy(before, t->vf, sizeof(before));
 		t->fail_talk = k;
-		assert_int_equal(sriov_vf_set(ctx, &pf, 1, &a, &err), -EOPNOTSUPP);
+		assert_int_equal(sriov_vf_set(ctx, &pf, 1, &a, NULL, &err), -EOPNOTSUPP);
 		assert_memory_equal(t->vf, before, sizeof(before));
 		snprintf(want, sizeof(want),
 			 "set VF 1 of 0000:03:00.0 (enp3s0): step %u (%s) failed: kernel: "
@@ -353,11 +401,11 @@ test_vf_set_refused(void **state)
 
 	(void)state;
 	sriov_addr_parse(PF, &pf, NULL);
-	assert_int_equal(sriov_vf_set(ctx, &pf, 1, &a, &err), -ENOTSUP);
+	assert_int_equal(sriov_vf_set(ctx, &pf, 1, &a, NULL, &err), -ENOTSUP);
 	assert_string_equal(err.msg, "set VF 1 of 0000:03:00.0: the PF has no network interface "
 				     "(VF attributes need rtnetlink)");
 	a.vlan = 5000;
-	assert_int_equal(sriov_vf_set(ctx, &pf, 1, &a, &err), -EINVAL);
+	assert_int_equal(sriov_vf_set(ctx, &pf, 1, &a, NULL, &err), -EINVAL);
 	assert_string_equal(err.msg, "set VF 1 of 0000:03:00.0: VLAN 5000 is out of range 0..4095");
 	assert_int_equal(t->n_msgs, 0);
 	sriov_ctx_destroy(ctx);
@@ -368,10 +416,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build_like_ip),	cmocka_unit_test(test_build_8021q),
-		cmocka_unit_test(test_build_refused),	cmocka_unit_test(test_parse_vf),
-		cmocka_unit_test(test_parse_ack),	cmocka_unit_test(test_vf_set),
-		cmocka_unit_test(test_vf_set_rollback), cmocka_unit_test(test_vf_set_refused),
+		cmocka_unit_test(test_build_like_ip),
+		cmocka_unit_test(test_build_8021q),
+		cmocka_unit_test(test_build_refused),
+		cmocka_unit_test(test_parse_vf),
+		cmocka_unit_test(test_parse_ack),
+		cmocka_unit_test(test_vf_set),
+		cmocka_unit_test(test_vf_set_rollback),
+		cmocka_unit_test(test_vf_set_refused),
+		cmocka_unit_test(test_vf_set_keeps_original),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

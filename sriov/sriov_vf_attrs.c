@@ -105,9 +105,33 @@ read_old(struct sriov_ctx *ctx, struct attrs_op *op, struct iovs_err *err)
 	return rc == 0 ? 0 : iovs_err_prefix(err, rc, "read the current attributes");
 }
 
+void
+sriov_vf_attrs_merge(struct sriov_vf_attrs *into, const struct sriov_vf_attrs *from, unsigned which)
+{
+	which &= from->set;
+	if (which & SRIOV_VF_MAC)
+		memcpy(into->mac, from->mac, sizeof(into->mac));
+	if (which & SRIOV_VF_VLAN) {
+		into->vlan = from->vlan;
+		into->qos = from->qos;
+		into->vlan_proto = from->vlan_proto;
+	}
+	if (which & SRIOV_VF_RATE) {
+		into->min_tx_rate = from->min_tx_rate;
+		into->max_tx_rate = from->max_tx_rate;
+	}
+	if (which & SRIOV_VF_SPOOFCHK)
+		into->spoofchk = from->spoofchk;
+	if (which & SRIOV_VF_TRUST)
+		into->trust = from->trust;
+	if (which & SRIOV_VF_LINK_STATE)
+		into->link_state = from->link_state;
+	into->set |= which;
+}
+
 int
 sriov_vf_set(struct sriov_ctx *ctx, const struct sriov_addr *pf, unsigned idx,
-	     const struct sriov_vf_attrs *a, struct iovs_err *err)
+	     const struct sriov_vf_attrs *a, struct sriov_vf_attrs *orig, struct iovs_err *err)
 {
 	struct attrs_op op = {.vf = idx, .want = *a};
 	char s[SRIOV_ADDR_STR], ifname[SRIOV_NAME_MAX];
@@ -132,5 +156,9 @@ sriov_vf_set(struct sriov_ctx *ctx, const struct sriov_addr *pf, unsigned idx,
 			sriov_txn_add(&t, fields[i].name, set_field, restore_field, &op,
 				      fields[i].field);
 	rc = sriov_txn_run(&t, err);
-	return rc == 0 ? 0 : iovs_err_prefix(err, rc, "set VF %u of %s (%s)", idx, s, ifname);
+	if (rc != 0)
+		return iovs_err_prefix(err, rc, "set VF %u of %s (%s)", idx, s, ifname);
+	if (orig != NULL)
+		sriov_vf_attrs_merge(orig, &op.old, a->set & ~orig->set);
+	return 0;
 }
