@@ -87,6 +87,14 @@ ok "restart: the persisted VFs were recreated and rebound (reconcile at start)"
 out=$(say vf release $PF:0) && out=$(say vf release $PF:1) || fail "vf release: $out"
 [ "$(driver_of $VF0)" != vfio-pci ] && [ "$(driver_of $VF1)" != vfio-pci ] || fail "a VF stayed on vfio-pci"
 ok "vf release: both VFs left vfio-pci (VF 0 now $(driver_of $VF0), VF 1 $(driver_of $VF1))"
+# Released: the VF is no longer iovs's. Its attributes need the PF's netdev (none here).
+if out=$(say vf release $PF:0 2>&1); then fail "a second release succeeded: $out"; fi
+echo "$out"
+echo "$out" | grep -q "nothing to release" || fail "second release: $out"
+if out=$(say vf set $PF:0 --trust 2>&1); then fail "vf set without a PF netdev succeeded: $out"; fi
+echo "$out"
+echo "$out" | grep -q "no network interface" || fail "vf set: $out"
+ok "a second release is refused (nothing to release); vf set on the NVMe PF: no network interface"
 
 # A failure half-way: the "probe" step of bind fails (injected); what came
 # before it (unbind, driver_override) is rolled back and the error says so.
