@@ -5,7 +5,8 @@
  *    (negotiate, memory table, ring setup);
  *  - the driver side: descriptor chains posted into split or packed rings in
  *    the memfd guest memory, and the used entries read back.
- * Users: vhu_dev_test.c and vhu_net_test.c, whose device runs in the same
+ * Users: vhu_dev_test.c, and vhu_net_test.c and vhu_iotlb_test.c through
+ * vhu_fe_dev_test.h, whose device runs in the same
  * process ('pump' runs its loop before a reply is read), and
  * tests/tools/vhu_rogue.c, whose device is an iovsd in another process (replies
  * are waited for). No cmocka here: a failed step calls vhu_fe_fail(), which

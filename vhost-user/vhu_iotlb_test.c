@@ -22,7 +22,6 @@
  * IOVAs here: ring areas at their front-end address (identity), buffers at
  * their guest-physical address (mapped to the front-end address). */
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -31,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -42,7 +40,7 @@
 #include <rte_mempool.h>
 
 #include "vhu.h"
-#include "vhu_fe_test.h"
+#include "vhu_fe_dev_test.h"
 #include "vhu_priv.h"
 #include "vhu_vq_priv.h"
 
@@ -64,11 +62,7 @@
 static struct rte_mempool *mp;
 
 struct fx {
-	char dir[64];
-	char path[VHU_PATH_MAX];
-	struct vhu_loop *loop;
-	struct vhu_dev *dev;
-	struct vhu_fe fe;
+	struct vhu_fe_dev h; /* the device and the front-end */
 	struct vhu_fe_ring rx, tx;
 	int backend; /* our end of the back-end channel */
 };
@@ -79,57 +73,20 @@ fe_fail(const char *msg)
 	fail_msg("%s", msg);
 }
 
-static void
-cb_sync(void *arg)
-{
-	(void)arg;
-}
-
-static void
-pump(void *arg)
-{
-	struct fx *f = arg;
-	struct pollfd p = {.fd = vhu_loop_fd(f->loop), .events = POLLIN};
-	int i;
-
-	for (i = 0; i < 100000 && poll(&p, 1, 0) > 0; i++)
-		vhu_loop_run(f->loop);
-}
-
 static struct vhu_dev_info
 info(struct fx *f)
 {
-	struct vhu_dev_info in;
-
-	vhu_dev_get_info(f->dev, &in);
-	return in;
+	return vhu_fe_dev_info(&f->h);
 }
 
 static int
 setup(void **state)
 {
-	struct vhu_dev_conf conf = {.client = false, .max_queue_pairs = 1};
-	struct vhu_dev_cb cb = {.sync = cb_sync};
-	struct iovs_err err = {{0}};
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vhu_iotlb_test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/sock", f->dir);
-	assert_int_equal(vhu_loop_create(&f->loop, &err), 0);
-	snprintf(conf.path, sizeof(conf.path), "%s", f->path);
-	assert_int_equal(vhu_dev_create(f->loop, &conf, &cb, &f->dev, &err), 0);
-	f->fe.memfd = vhu_fe_memfd(MEM_SIZE);
-	f->fe.mem = vhu_fe_map(f->fe.memfd, MEM_SIZE);
-	f->fe.mem_size = MEM_SIZE;
-	f->fe.gpa = GPA;
-	f->fe.queue_pairs = 1;
-	f->fe.pump = pump;
-	f->fe.pump_arg = f;
-	f->fe.fd = vhu_fe_connect(f->path);
+	vhu_fe_dev_open(&f->h, "vhu_iotlb_test", MEM_SIZE, GPA);
 	f->backend = -1;
-	pump(f);
 	*state = f;
 	return 0;
 }
@@ -139,15 +96,9 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
-	if (f->fe.fd >= 0)
-		close(f->fe.fd);
 	if (f->backend >= 0)
 		close(f->backend);
-	vhu_dev_destroy(f->dev);
-	vhu_loop_destroy(f->loop);
-	munmap(f->fe.mem, MEM_SIZE);
-	close(f->fe.memfd);
-	rmdir(f->dir);
+	vhu_fe_dev_close(&f->h);
 	free(f);
 	assert_int_equal(rte_mempool_in_use_count(mp), 0);
 	return 0;
@@ -156,7 +107,7 @@ teardown(void **state)
 static uint64_t
 uva_of_gpa(struct fx *f, uint64_t gpa)
 {
-	return vhu_fe_uva(f->fe.mem + (gpa - GPA));
+	return vhu_fe_uva(f->h.fe.mem + (gpa - GPA));
 }
 
 /* The front-end's answer to a miss, as QEMU gives it: the 4 KiB page. Ring
@@ -165,12 +116,12 @@ static void
 answer(struct fx *f, uint64_t iova, uint8_t perm)
 {
 	uint64_t page = iova & ~(uint64_t)(PAGE - 1);
-	uint64_t lo = vhu_fe_uva(f->fe.mem);
+	uint64_t lo = vhu_fe_uva(f->h.fe.mem);
 
 	if (page >= lo && page < lo + MEM_SIZE)
-		vhu_fe_iotlb_update(&f->fe, page, PAGE, page, perm);
+		vhu_fe_iotlb_update(&f->h.fe, page, PAGE, page, perm);
 	else
-		vhu_fe_iotlb_update(&f->fe, page, PAGE, uva_of_gpa(f, page), perm);
+		vhu_fe_iotlb_update(&f->h.fe, page, PAGE, uva_of_gpa(f, page), perm);
 }
 
 /* Answers every miss waiting on the back-end channel; returns how many. */
@@ -192,9 +143,9 @@ answer_misses(struct fx *f)
 static void
 negotiate(struct fx *f, uint64_t features)
 {
-	vhu_fe_negotiate(&f->fe, F_BASE | features, PF);
-	vhu_fe_set_mem(&f->fe);
-	f->backend = vhu_fe_backend_channel(&f->fe);
+	vhu_fe_negotiate(&f->h.fe, F_BASE | features, PF);
+	vhu_fe_set_mem(&f->h.fe);
+	f->backend = vhu_fe_backend_channel(&f->h.fe);
 }
 
 /* Rings 0 and 1 set up and enabled (their areas maybe not mapped yet). */
@@ -203,12 +154,12 @@ rings(struct fx *f, uint64_t features)
 {
 	uint32_t base = (features & F_PACKED) ? 0x8000u : 0u;
 
-	vhu_fe_setup_ring(&f->fe, 0, NUM, base, f->fe.mem);
-	vhu_fe_setup_ring(&f->fe, 1, NUM, base, f->fe.mem);
-	vhu_fe_enable_ring(&f->fe, 0, true);
-	vhu_fe_enable_ring(&f->fe, 1, true);
-	vhu_fe_ring_init(&f->rx, &f->fe, 0, NUM);
-	vhu_fe_ring_init(&f->tx, &f->fe, 1, NUM);
+	vhu_fe_setup_ring(&f->h.fe, 0, NUM, base, f->h.fe.mem);
+	vhu_fe_setup_ring(&f->h.fe, 1, NUM, base, f->h.fe.mem);
+	vhu_fe_enable_ring(&f->h.fe, 0, true);
+	vhu_fe_enable_ring(&f->h.fe, 1, true);
+	vhu_fe_ring_init(&f->rx, &f->h.fe, 0, NUM);
+	vhu_fe_ring_init(&f->tx, &f->h.fe, 1, NUM);
 }
 
 /* Negotiated, ring areas mapped up front (identity), both rings running;
@@ -216,10 +167,10 @@ rings(struct fx *f, uint64_t features)
 static void
 start(struct fx *f, uint64_t features)
 {
-	uint64_t lo = vhu_fe_uva(f->fe.mem);
+	uint64_t lo = vhu_fe_uva(f->h.fe.mem);
 
 	negotiate(f, features);
-	vhu_fe_iotlb_update(&f->fe, lo, VHU_FE_RINGS_SIZE, lo, VHU_IOTLB_PERM_RW);
+	vhu_fe_iotlb_update(&f->h.fe, lo, VHU_FE_RINGS_SIZE, lo, VHU_IOTLB_PERM_RW);
 	rings(f, features);
 	assert_true(info(f).link_up);
 	assert_true(info(f).iotlb.enabled);
@@ -252,33 +203,33 @@ static void
 test_iotlb_update_invalidate_refusals(void **state)
 {
 	struct fx *f = *state;
-	uint64_t uva = vhu_fe_uva(f->fe.mem);
+	uint64_t uva = vhu_fe_uva(f->h.fe.mem);
 	struct vhu_dev_info in;
 
 	negotiate(f, 0);
 	/* An update inside the region; one replacing part of it. */
-	vhu_fe_iotlb_update(&f->fe, 0x10000, 4 * PAGE, uva, VHU_IOTLB_PERM_RW);
-	vhu_fe_iotlb_update(&f->fe, 0x11000, PAGE, uva + 8 * PAGE, VHU_IOTLB_PERM_RO);
+	vhu_fe_iotlb_update(&f->h.fe, 0x10000, 4 * PAGE, uva, VHU_IOTLB_PERM_RW);
+	vhu_fe_iotlb_update(&f->h.fe, 0x11000, PAGE, uva + 8 * PAGE, VHU_IOTLB_PERM_RO);
 	in = info(f);
 	assert_int_equal(in.iotlb.entries, 3);
 	assert_int_equal(in.iotlb.updates, 2);
 	/* Outside every region, and straddling the region's end: refused. */
-	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_UPDATE, 0x20000, PAGE, uva + MEM_SIZE,
+	vhu_fe_send_iotlb(&f->h.fe, VHU_IOTLB_UPDATE, 0x20000, PAGE, uva + MEM_SIZE,
 			  VHU_IOTLB_PERM_RW);
-	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
-	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_UPDATE, 0x20000, 2 * PAGE, uva + MEM_SIZE - PAGE,
+	vhu_fe_expect_nack(&f->h.fe, VHU_REQ_IOTLB_MSG);
+	vhu_fe_send_iotlb(&f->h.fe, VHU_IOTLB_UPDATE, 0x20000, 2 * PAGE, uva + MEM_SIZE - PAGE,
 			  VHU_IOTLB_PERM_RW);
-	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
+	vhu_fe_expect_nack(&f->h.fe, VHU_REQ_IOTLB_MSG);
 	assert_int_equal(info(f).iotlb.refused, 2);
 	/* MISS and ACCESS_FAIL travel the other way only. */
-	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_MISS, 0x20000, PAGE, uva, VHU_IOTLB_PERM_RW);
-	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
-	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_ACCESS_FAIL, 0x20000, PAGE, uva, VHU_IOTLB_PERM_RW);
-	vhu_fe_expect_nack(&f->fe, VHU_REQ_IOTLB_MSG);
+	vhu_fe_send_iotlb(&f->h.fe, VHU_IOTLB_MISS, 0x20000, PAGE, uva, VHU_IOTLB_PERM_RW);
+	vhu_fe_expect_nack(&f->h.fe, VHU_REQ_IOTLB_MSG);
+	vhu_fe_send_iotlb(&f->h.fe, VHU_IOTLB_ACCESS_FAIL, 0x20000, PAGE, uva, VHU_IOTLB_PERM_RW);
+	vhu_fe_expect_nack(&f->h.fe, VHU_REQ_IOTLB_MSG);
 	/* An invalidation inside an entry splits it: 0x10000 and 0x12000-0x13fff
 	 * lose 0x12800-0x12fff. */
-	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_INVALIDATE, 0x12800, 0x800, 0, 0);
-	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_IOTLB_MSG), 0);
+	vhu_fe_send_iotlb(&f->h.fe, VHU_IOTLB_INVALIDATE, 0x12800, 0x800, 0, 0);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->h.fe, VHU_REQ_IOTLB_MSG), 0);
 	in = info(f);
 	assert_int_equal(in.iotlb.entries, 4);
 	assert_int_equal(in.iotlb.invalidations, 1);
@@ -287,19 +238,20 @@ test_iotlb_update_invalidate_refusals(void **state)
 		uint64_t len = 0x1000, t;
 
 		assert_int_equal(
-			iommu_as_translate(f->dev->iotlb, 0x12800, &len, IOMMU_PERM_READ, &t),
+			iommu_as_translate(f->h.dev->iotlb, 0x12800, &len, IOMMU_PERM_READ, &t),
 			-ENOENT);
 		len = 0x10;
 		assert_int_equal(
-			iommu_as_translate(f->dev->iotlb, 0x13000, &len, IOMMU_PERM_WRITE, &t), 0);
+			iommu_as_translate(f->h.dev->iotlb, 0x13000, &len, IOMMU_PERM_WRITE, &t),
+			0);
 		assert_int_equal(t, uva + 3 * PAGE);
 		assert_int_equal(
-			iommu_as_translate(f->dev->iotlb, 0x11000, &len, IOMMU_PERM_WRITE, &t),
+			iommu_as_translate(f->h.dev->iotlb, 0x11000, &len, IOMMU_PERM_WRITE, &t),
 			-EACCES);
 	}
 	/* Everything goes. */
-	vhu_fe_send_iotlb(&f->fe, VHU_IOTLB_INVALIDATE, 0, UINT64_MAX, 0, 0);
-	assert_int_equal(vhu_fe_expect_reply_u64(&f->fe, VHU_REQ_IOTLB_MSG), 0);
+	vhu_fe_send_iotlb(&f->h.fe, VHU_IOTLB_INVALIDATE, 0, UINT64_MAX, 0, 0);
+	assert_int_equal(vhu_fe_expect_reply_u64(&f->h.fe, VHU_REQ_IOTLB_MSG), 0);
 	assert_int_equal(info(f).iotlb.entries, 0);
 }
 
@@ -309,12 +261,12 @@ static void
 test_iotlb_entries_bounded(void **state)
 {
 	struct fx *f = *state;
-	uint64_t uva = vhu_fe_uva(f->fe.mem), i, n = VHU_IOTLB_MAX_ENTRIES + 100;
+	uint64_t uva = vhu_fe_uva(f->h.fe.mem), i, n = VHU_IOTLB_MAX_ENTRIES + 100;
 	struct vhu_dev_info in;
 
 	negotiate(f, 0);
 	for (i = 0; i < n; i++) /* 1-byte entries, two pages apart: never adjacent */
-		vhu_fe_iotlb_update(&f->fe, i * 2 * PAGE, 1, uva, VHU_IOTLB_PERM_RO);
+		vhu_fe_iotlb_update(&f->h.fe, i * 2 * PAGE, 1, uva, VHU_IOTLB_PERM_RO);
 	in = info(f);
 	assert_int_equal(in.iotlb.entries, VHU_IOTLB_MAX_ENTRIES);
 	assert_int_equal(in.iotlb.evictions, 100);
@@ -370,12 +322,12 @@ tx_miss_then_update(struct fx *f, uint64_t features)
 	int i;
 
 	start(f, features);
-	memset(f->fe.mem + (gpa - GPA), 0, HDR_LEN);
-	fill(f->fe.mem + (gpa - GPA) + HDR_LEN, PKT_LEN, 1);
+	memset(f->h.fe.mem + (gpa - GPA), 0, HDR_LEN);
+	fill(f->h.fe.mem + (gpa - GPA) + HDR_LEN, PKT_LEN, 1);
 	id = vhu_fe_ring_post(&f->tx, &(struct vhu_fe_buf){gpa, HDR_LEN + PKT_LEN, false}, 1);
 	/* Polled many times: one MISS, nothing consumed, nothing dropped. */
 	for (i = 0; i < 100; i++)
-		assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 4), 0);
+		assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, 4), 0);
 	assert_true(vhu_fe_backend_iotlb(f->backend, &msg));
 	assert_int_equal(msg.type, VHU_IOTLB_MISS);
 	assert_int_equal(msg.iova, gpa);
@@ -387,9 +339,9 @@ tx_miss_then_update(struct fx *f, uint64_t features)
 	assert_true(info(f).iotlb.waits >= 100);
 	/* The update: the same descriptor goes through. */
 	answer(f, gpa, VHU_IOTLB_PERM_RO);
-	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 4), 1);
+	assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, 4), 1);
 	assert_int_equal(m[0]->pkt_len, PKT_LEN);
-	assert_memory_equal(rte_pktmbuf_mtod(m[0], uint8_t *), f->fe.mem + (gpa - GPA) + HDR_LEN,
+	assert_memory_equal(rte_pktmbuf_mtod(m[0], uint8_t *), f->h.fe.mem + (gpa - GPA) + HDR_LEN,
 			    PKT_LEN);
 	rte_pktmbuf_free(m[0]);
 	assert_true(vhu_fe_ring_used(&f->tx, &got_id, &len));
@@ -425,15 +377,16 @@ test_iotlb_tx_buffer_spans_two_entries(void **state)
 
 	start(f, 0);
 	/* IOVA page 16 → memory page 32, IOVA page 17 → memory page 37. */
-	vhu_fe_iotlb_update(&f->fe, iova, PAGE, vhu_fe_uva(f->fe.mem + off_a), VHU_IOTLB_PERM_RO);
-	vhu_fe_iotlb_update(&f->fe, iova + PAGE, PAGE, vhu_fe_uva(f->fe.mem + off_b),
+	vhu_fe_iotlb_update(&f->h.fe, iova, PAGE, vhu_fe_uva(f->h.fe.mem + off_a),
+			    VHU_IOTLB_PERM_RO);
+	vhu_fe_iotlb_update(&f->h.fe, iova + PAGE, PAGE, vhu_fe_uva(f->h.fe.mem + off_b),
 			    VHU_IOTLB_PERM_RO);
 	fill(want, sizeof(want), 7);
 	memset(want, 0, HDR_LEN);
-	memcpy(f->fe.mem + off_a + first, want, PAGE - first);
-	memcpy(f->fe.mem + off_b, want + (PAGE - first), sizeof(want) - (PAGE - first));
+	memcpy(f->h.fe.mem + off_a + first, want, PAGE - first);
+	memcpy(f->h.fe.mem + off_b, want + (PAGE - first), sizeof(want) - (PAGE - first));
 	vhu_fe_ring_post(&f->tx, &(struct vhu_fe_buf){iova + first, sizeof(want), false}, 1);
-	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 1), 1);
+	assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, 1), 1);
 	assert_int_equal(m[0]->pkt_len, sizeof(want) - HDR_LEN);
 	{
 		uint8_t got[sizeof(want)];
@@ -462,7 +415,7 @@ test_iotlb_tx_permission_refused(void **state)
 	start(f, 0);
 	answer(f, gpa, VHU_IOTLB_PERM_WO);
 	vhu_fe_ring_post(&f->tx, &(struct vhu_fe_buf){gpa, HDR_LEN + PKT_LEN, false}, 1);
-	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 1), 0);
+	assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, 1), 0);
 	assert_true(vhu_fe_ring_used(&f->tx, &id, &len));
 	assert_int_equal(len, 0);
 	assert_int_equal(info(f).q[0].drops[VHU_DROP_IOTLB_ACCESS], 1);
@@ -503,9 +456,9 @@ rx_miss_held_then_update(struct fx *f, uint64_t features)
 	answer(f, gpa[1], VHU_IOTLB_PERM_WO);
 	m[0] = pkt(1);
 	m[1] = pkt(2);
-	assert_int_equal(vhu_dev_enqueue(f->dev, 0, m, 2), 2);
+	assert_int_equal(vhu_dev_enqueue(f->h.dev, 0, m, 2), 2);
 	m[2] = pkt(3);
-	assert_int_equal(vhu_dev_enqueue(f->dev, 0, &m[2], 1), 1);
+	assert_int_equal(vhu_dev_enqueue(f->h.dev, 0, &m[2], 1), 1);
 	assert_true(vhu_fe_backend_iotlb(f->backend, &msg));
 	assert_int_equal(msg.type, VHU_IOTLB_MISS);
 	assert_int_equal(msg.iova, gpa[0]);
@@ -520,7 +473,7 @@ rx_miss_held_then_update(struct fx *f, uint64_t features)
 	/* The update; the poll of the guest's tx ring sends the held packets
 	 * into the two buffers (the third waits for one: no buffers). */
 	answer(f, gpa[0], VHU_IOTLB_PERM_WO);
-	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 1), 0);
+	assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, 1), 0);
 	for (i = 0; i < 2; i++) {
 		uint8_t want[PKT_LEN];
 
@@ -528,7 +481,7 @@ rx_miss_held_then_update(struct fx *f, uint64_t features)
 		assert_int_equal(got, id[i]);
 		assert_int_equal(len, HDR_LEN + PKT_LEN);
 		fill(want, PKT_LEN, (uint8_t)(i + 1));
-		assert_memory_equal(f->fe.mem + (gpa[i] - GPA) + HDR_LEN, want, PKT_LEN);
+		assert_memory_equal(f->h.fe.mem + (gpa[i] - GPA) + HDR_LEN, want, PKT_LEN);
 	}
 	in = info(f);
 	assert_int_equal(in.q[0].tx_packets, 2);
@@ -566,7 +519,7 @@ test_iotlb_rx_permission_refused(void **state)
 	answer(f, gpa, VHU_IOTLB_PERM_RO);
 	vhu_fe_ring_post(&f->rx, &(struct vhu_fe_buf){gpa, 2048, true}, 1);
 	m[0] = pkt(9);
-	assert_int_equal(vhu_dev_enqueue(f->dev, 0, m, 1), 1);
+	assert_int_equal(vhu_dev_enqueue(f->h.dev, 0, m, 1), 1);
 	assert_true(vhu_fe_ring_used(&f->rx, &id, &len));
 	assert_int_equal(len, 0);
 	assert_int_equal(info(f).q[0].drops[VHU_DROP_IOTLB_ACCESS], 1);
@@ -590,7 +543,7 @@ test_iotlb_rx_hold_bounded(void **state)
 	vhu_fe_ring_post(&f->rx, &(struct vhu_fe_buf){GPA + BUF_OFF, 2048, true}, 1);
 	for (i = 0; i < n; i++)
 		m[i] = pkt((uint8_t)i);
-	taken = vhu_dev_enqueue(f->dev, 0, m, (uint16_t)n);
+	taken = vhu_dev_enqueue(f->h.dev, 0, m, (uint16_t)n);
 	assert_int_equal(taken, VHU_IOTLB_HOLD);
 	for (i = taken; i < n; i++)
 		rte_pktmbuf_free(m[i]);
@@ -611,7 +564,7 @@ test_iotlb_rx_hold_bounded(void **state)
 static uint8_t *
 host(struct fx *f, uint64_t gpa)
 {
-	return f->fe.mem + (gpa - GPA);
+	return f->h.fe.mem + (gpa - GPA);
 }
 
 /* Writes the table listing 'b[0..n)' at 't', in the layout of the ring:
@@ -680,7 +633,7 @@ ind_tx_prepare(struct fx *f, struct ind_tx *p, uint64_t at, uint8_t seed)
 	memset(host(f, p->b[0].gpa), 0, HDR_LEN);
 	memcpy(host(f, p->b[1].gpa), p->want, 100);
 	memcpy(host(f, p->b[2].gpa), p->want + 100, PKT_LEN - 100);
-	table_write(host(f, p->table), f->fe.packed, p->b, 3);
+	table_write(host(f, p->table), f->h.fe.packed, p->b, 3);
 }
 
 /* Maps the table with 'table_perm', and the buffers read-only except the
@@ -707,7 +660,7 @@ expect_ind_tx(struct fx *f, const struct ind_tx *p, uint16_t id)
 	uint16_t got_id;
 	uint32_t len;
 
-	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, 4), 1);
+	assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, 4), 1);
 	assert_int_equal(m[0]->pkt_len, PKT_LEN);
 	assert_memory_equal(rte_pktmbuf_read(m[0], 0, PKT_LEN, got), p->want, PKT_LEN);
 	rte_pktmbuf_free(m[0]);
@@ -723,7 +676,7 @@ static uint16_t
 dequeue_freed(struct fx *f)
 {
 	struct rte_mbuf *m[4];
-	uint16_t n = vhu_dev_dequeue(f->dev, 0, mp, m, 4), i;
+	uint16_t n = vhu_dev_dequeue(f->h.dev, 0, mp, m, 4), i;
 
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(m[i]);
@@ -780,7 +733,7 @@ test_iotlb_tx_indirect_mapped_packed(void **state)
 static void
 tx_indirect_miss(struct fx *f, uint64_t features, unsigned skip)
 {
-	struct vhu_vring *vr = &f->dev->vr[1];
+	struct vhu_vring *vr = &f->h.dev->vr[1];
 	uint16_t id, avail, got_id;
 	struct ind_tx p;
 	uint64_t iova;
@@ -872,7 +825,7 @@ test_iotlb_tx_indirect_table_second_page_miss(void **state)
 static void
 tx_indirect_table_refused(struct fx *f, uint64_t features)
 {
-	struct vhu_vring *vr = &f->dev->vr[1];
+	struct vhu_vring *vr = &f->h.dev->vr[1];
 	struct ind_tx p, q;
 	uint16_t id, got_id;
 	uint32_t len;
@@ -925,7 +878,7 @@ test_iotlb_tx_indirect_table_refused_packed(void **state)
 static void
 tx_indirect_table_split_entries(struct fx *f, uint64_t features)
 {
-	struct vhu_vring *vr = &f->dev->vr[1];
+	struct vhu_vring *vr = &f->h.dev->vr[1];
 	const uint64_t head = 2 * VHU_DESC_SIZE; /* table bytes in the first page */
 	uint64_t iova = GPA + BUF_OFF + 128 * PAGE, off_a = BUF_OFF + 160 * PAGE;
 	uint64_t off_b = BUF_OFF + 165 * PAGE;
@@ -937,22 +890,23 @@ tx_indirect_table_split_entries(struct fx *f, uint64_t features)
 	start(f, features | F_IND);
 	ind_tx_prepare(f, &p, GPA + BUF_OFF + 64 * PAGE, 6);
 	ind_tx_map(f, &p, 0, 3);
-	table_write(t, f->fe.packed, p.b, 3);
+	table_write(t, f->h.fe.packed, p.b, 3);
 	/* IOVA pages 0, 1 → memory pages 160, 161. */
-	vhu_fe_iotlb_update(&f->fe, iova, PAGE, vhu_fe_uva(f->fe.mem + off_a), VHU_IOTLB_PERM_RO);
-	vhu_fe_iotlb_update(&f->fe, iova + PAGE, PAGE, vhu_fe_uva(f->fe.mem + off_a + PAGE),
+	vhu_fe_iotlb_update(&f->h.fe, iova, PAGE, vhu_fe_uva(f->h.fe.mem + off_a),
 			    VHU_IOTLB_PERM_RO);
-	memcpy(f->fe.mem + off_a + PAGE - head, t, sizeof(t));
+	vhu_fe_iotlb_update(&f->h.fe, iova + PAGE, PAGE, vhu_fe_uva(f->h.fe.mem + off_a + PAGE),
+			    VHU_IOTLB_PERM_RO);
+	memcpy(f->h.fe.mem + off_a + PAGE - head, t, sizeof(t));
 	id = post_indirect(&f->tx, iova + PAGE - head, 3, false);
 	expect_ind_tx(f, &p, id);
 	/* IOVA pages 2, 3 → memory pages 160, 165. */
-	vhu_fe_iotlb_update(&f->fe, iova + 2 * PAGE, PAGE, vhu_fe_uva(f->fe.mem + off_a),
+	vhu_fe_iotlb_update(&f->h.fe, iova + 2 * PAGE, PAGE, vhu_fe_uva(f->h.fe.mem + off_a),
 			    VHU_IOTLB_PERM_RO);
-	vhu_fe_iotlb_update(&f->fe, iova + 3 * PAGE, PAGE, vhu_fe_uva(f->fe.mem + off_b),
+	vhu_fe_iotlb_update(&f->h.fe, iova + 3 * PAGE, PAGE, vhu_fe_uva(f->h.fe.mem + off_b),
 			    VHU_IOTLB_PERM_RO);
-	memset(f->fe.mem + off_a + PAGE, 0xff, head); /* what follows in place: garbage */
-	memcpy(f->fe.mem + off_a + PAGE - head, t, head);
-	memcpy(f->fe.mem + off_b, t + head, sizeof(t) - head);
+	memset(f->h.fe.mem + off_a + PAGE, 0xff, head); /* what follows in place: garbage */
+	memcpy(f->h.fe.mem + off_a + PAGE - head, t, head);
+	memcpy(f->h.fe.mem + off_b, t + head, sizeof(t) - head);
 	id = post_indirect(&f->tx, iova + 3 * PAGE - head, 3, false);
 	expect_ind_tx(f, &p, id);
 	assert_false(vr->vq.broken);
@@ -981,7 +935,7 @@ test_iotlb_tx_indirect_table_split_entries_packed(void **state)
 static uint16_t
 enqueue_one_pkt(struct fx *f, struct rte_mbuf *m)
 {
-	uint16_t n = vhu_dev_enqueue(f->dev, 0, &m, 1);
+	uint16_t n = vhu_dev_enqueue(f->h.dev, 0, &m, 1);
 
 	if (n == 0)
 		rte_pktmbuf_free(m);
@@ -1003,7 +957,7 @@ rx_indirect_write_only_buffers(struct fx *f, uint64_t features)
 	start(f, features | F_IND);
 	memset(host(f, b[0].gpa), 0xee, HDR_LEN);
 	memset(host(f, b[1].gpa), 0xee, b[1].len);
-	table_write(host(f, table), f->fe.packed, b, 2);
+	table_write(host(f, table), f->h.fe.packed, b, 2);
 	answer(f, table, VHU_IOTLB_PERM_RO);
 	answer(f, b[0].gpa, VHU_IOTLB_PERM_WO);
 	answer(f, b[1].gpa, VHU_IOTLB_PERM_WO);
@@ -1064,7 +1018,7 @@ test_iotlb_rx_indirect_table_write_only(void **state)
 	assert_int_equal(total_drops(f), 1);
 	assert_int_equal(info(f).iotlb.access_failures, 1);
 	assert_int_equal(info(f).q[0].tx_packets, 0);
-	assert_false(f->dev->vr[0].vq.broken);
+	assert_false(f->h.dev->vr[0].vq.broken);
 }
 
 int

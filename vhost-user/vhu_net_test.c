@@ -16,7 +16,6 @@
  *    healthy device: only the first stops, with its reason in its state.
  * The mbuf pool has no per-lcore cache, so rte_mempool_in_use_count() is exact. */
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -36,7 +34,7 @@
 #include <rte_mempool.h>
 
 #include "vhu.h"
-#include "vhu_fe_test.h"
+#include "vhu_fe_dev_test.h"
 #include "vhu_priv.h"
 /* After vhu_priv.h: its enum names the same feature bits as this header's macros. */
 #include "vhu_net_hdr.h"
@@ -71,11 +69,7 @@
 static struct rte_mempool *mp;
 
 struct fx {
-	char dir[64];
-	char path[VHU_PATH_MAX];
-	struct vhu_loop *loop;
-	struct vhu_dev *dev;
-	struct vhu_fe fe;
+	struct vhu_fe_dev h;	   /* the device and the front-end */
 	struct vhu_fe_ring rx, tx; /* the guest's rx ring (0) and tx ring (1) */
 	uint64_t next_buf;	   /* guest buffer space: next free offset */
 	unsigned wraps;		   /* times the buffer space was reused from the start */
@@ -97,59 +91,19 @@ fe_fail(const char *msg)
 
 /* --- The device and its front-end. --- */
 
-static void
-cb_sync(void *arg)
-{
-	(void)arg;
-}
-
-static void
-pump(void *arg)
-{
-	struct fx *f = arg;
-	struct pollfd p = {.fd = vhu_loop_fd(f->loop), .events = POLLIN};
-	int i;
-
-	for (i = 0; i < 100000 && poll(&p, 1, 0) > 0; i++)
-		vhu_loop_run(f->loop);
-}
-
 static struct vhu_dev_info
 info(struct fx *f)
 {
-	struct vhu_dev_info in;
-
-	vhu_dev_get_info(f->dev, &in);
-	return in;
+	return vhu_fe_dev_info(&f->h);
 }
 
 static struct fx *
 fx_open(void)
 {
-	struct vhu_dev_conf conf = {.client = false, .max_queue_pairs = 1};
-	struct vhu_dev_cb cb = {.sync = cb_sync};
-	struct iovs_err err = {{0}};
 	struct fx *f = calloc(1, sizeof(*f));
-	int rc;
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/vhu_net_test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/sock", f->dir);
-	assert_int_equal(vhu_loop_create(&f->loop, &err), 0);
-	snprintf(conf.path, sizeof(conf.path), "%s", f->path);
-	rc = vhu_dev_create(f->loop, &conf, &cb, &f->dev, &err);
-	if (rc != 0)
-		fail_msg("vhu_dev_create: %s", iovs_err_str(&err, rc));
-	f->fe.memfd = vhu_fe_memfd(MEM_SIZE);
-	f->fe.mem = vhu_fe_map(f->fe.memfd, MEM_SIZE);
-	f->fe.mem_size = MEM_SIZE;
-	f->fe.gpa = GPA;
-	f->fe.queue_pairs = 1;
-	f->fe.pump = pump;
-	f->fe.pump_arg = f;
-	f->fe.fd = vhu_fe_connect(f->path);
-	pump(f);
+	vhu_fe_dev_open(&f->h, "vhu_net_test", MEM_SIZE, GPA);
 	assert_true(info(f).connected);
 	f->next_buf = BUF_OFF;
 	return f;
@@ -158,13 +112,7 @@ fx_open(void)
 static void
 fx_close(struct fx *f)
 {
-	if (f->fe.fd >= 0)
-		close(f->fe.fd);
-	vhu_dev_destroy(f->dev);
-	vhu_loop_destroy(f->loop);
-	munmap(f->fe.mem, MEM_SIZE);
-	close(f->fe.memfd);
-	rmdir(f->dir);
+	vhu_fe_dev_close(&f->h);
 	free(f);
 }
 
@@ -193,9 +141,9 @@ start(struct fx *f, uint64_t features, bool legacy)
 		      (legacy ? 0 : VHU_BIT(VHU_F_VERSION_1));
 	struct vhu_dev_info in;
 
-	vhu_fe_handshake(&f->fe, fs, PF, NUM);
-	vhu_fe_ring_init(&f->rx, &f->fe, 0, NUM);
-	vhu_fe_ring_init(&f->tx, &f->fe, 1, NUM);
+	vhu_fe_handshake(&f->h.fe, fs, PF, NUM);
+	vhu_fe_ring_init(&f->rx, &f->h.fe, 0, NUM);
+	vhu_fe_ring_init(&f->tx, &f->h.fe, 1, NUM);
 	in = info(f);
 	assert_true(in.link_up);
 	assert_string_equal(in.state, "running");
@@ -220,7 +168,7 @@ gbuf(struct fx *f, uint32_t len)
 static uint8_t *
 host(struct fx *f, uint64_t gpa)
 {
-	return f->fe.mem + (gpa - GPA);
+	return f->h.fe.mem + (gpa - GPA);
 }
 
 /* --- Packets. --- */
@@ -421,7 +369,7 @@ check_tx_layouts(struct fx *f, uint64_t features, bool legacy)
 			memcpy(src, &h, f->hdr_len);
 			frame(src + f->hdr_len, (uint8_t)(i * 3 + r));
 			id = post_tx(f, &ls[i], src, f->hdr_len + FRAME_LEN);
-			if (vhu_dev_dequeue(f->dev, 0, mp, m, 4) != 1)
+			if (vhu_dev_dequeue(f->h.dev, 0, mp, m, 4) != 1)
 				fail_msg(
 					"%s, request %d: no packet (drops: malformed %llu)",
 					ls[i].name, r,
@@ -538,7 +486,7 @@ check_tx_short_chains(struct fx *f, uint64_t features)
 		ids[k++] = post_tx(f, &cut, src, 12 + FRAME_LEN);
 		nb++;
 	}
-	n = vhu_dev_dequeue(f->dev, 0, mp, m, BURST);
+	n = vhu_dev_dequeue(f->h.dev, 0, mp, m, BURST);
 	assert_int_equal(n, nb - 2); /* the good ones */
 	for (i = 0; i < n; i++) {
 		assert_int_equal(m[i]->pkt_len, FRAME_LEN);
@@ -560,7 +508,7 @@ check_tx_short_chains(struct fx *f, uint64_t features)
 	memcpy(src, &h, 12);
 	frame(src + 12, 99);
 	ids[0] = post_tx(f, &good, src, 12 + FRAME_LEN);
-	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, BURST), 1);
+	assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, BURST), 1);
 	rte_pktmbuf_free(m[0]);
 	expect_used(&f->tx, ids[0], 0);
 }
@@ -630,7 +578,7 @@ check_rx_layouts(struct fx *f, uint64_t features, bool legacy)
 		uint32_t used = f->hdr_len + FRAME_LEN, room = 0;
 		uint16_t id = post_rx(f, &ls[i], b);
 
-		assert_int_equal(vhu_dev_enqueue(f->dev, 0, &m, 1), 1);
+		assert_int_equal(vhu_dev_enqueue(f->h.dev, 0, &m, 1), 1);
 		expect_used(&f->rx, id, used);
 		for (j = 0; j < ls[i].n; j++)
 			room += b[j].len;
@@ -695,7 +643,7 @@ check_rx_mrg_split_header(struct fx *f, uint64_t features)
 	for (i = 0; i < 5; i++)
 		id[i] = post_rx(f, &l, b[i]);
 	m = csum_mbuf(7, want);
-	assert_int_equal(vhu_dev_enqueue(f->dev, 0, &m, 1), 1);
+	assert_int_equal(vhu_dev_enqueue(f->h.dev, 0, &m, 1), 1);
 	assert_int_equal(info(f).q[0].tx_packets, 1);
 	for (i = 0; i < 5; i++) {
 		uint32_t k = left < 76 ? left : 76;
@@ -749,7 +697,7 @@ check_rx_short_buffer(struct fx *f, uint64_t features)
 		start(g, features | F_GUEST, false);
 		id = post_rx(g, &shorts[i], b);
 		m = csum_mbuf(1, want);
-		assert_int_equal(vhu_dev_enqueue(g->dev, 0, &m, 1), 1);
+		assert_int_equal(vhu_dev_enqueue(g->h.dev, 0, &m, 1), 1);
 		expect_used(&g->rx, id, 0);
 		assert_int_equal(info(g).q[0].drops[VHU_DROP_MALFORMED], 1);
 		assert_int_equal(info(g).q[0].drops[VHU_DROP_TOO_BIG], 0);
@@ -800,7 +748,7 @@ test_p13_rx_buffer_shorter_than_header_used_or_broken(void **state)
 	for (i = 0; i < 4; i++) {
 		struct rte_mbuf *m = csum_mbuf((uint8_t)i, want);
 
-		if (vhu_dev_enqueue(f->dev, 0, &m, 1) != 1) {
+		if (vhu_dev_enqueue(f->h.dev, 0, &m, 1) != 1) {
 			assert_true(i >= 2);
 			rte_pktmbuf_free(m);
 		} else {
@@ -858,7 +806,7 @@ burst_to_guest(struct fx *f)
 	assert_int_equal(rte_pktmbuf_alloc_bulk(mp, m, BURST), 0);
 	for (n = 0; n < BURST; n++)
 		assert_non_null(rte_pktmbuf_append(m[n], 60));
-	n = vhu_dev_enqueue(f->dev, 0, m, BURST);
+	n = vhu_dev_enqueue(f->h.dev, 0, m, BURST);
 	rte_pktmbuf_free_bulk(m + n, BURST - n);
 	return n;
 }
@@ -971,10 +919,10 @@ check_tx_flood_rx_full(struct fx *f, uint64_t features)
 			(void)post_tx(f, &l, src, sizeof(src));
 			posted++;
 		}
-		n = vhu_dev_dequeue(f->dev, 0, mp, m, BURST);
+		n = vhu_dev_dequeue(f->h.dev, 0, mp, m, BURST);
 		assert_int_equal(n, BURST);
 		got += n;
-		k = vhu_dev_enqueue(f->dev, 0, m, n);
+		k = vhu_dev_enqueue(f->h.dev, 0, m, n);
 		assert_int_equal(k, 0);
 		rte_pktmbuf_free_bulk(m + k, n - k);
 		assert_int_equal(rte_mempool_in_use_count(mp), 0);
@@ -1035,7 +983,7 @@ check_tx_pool_empty(struct fx *f, uint64_t features)
 	frame(src + 12, 4);
 	for (i = 0; i < 64; i++)
 		(void)post_tx(f, &l, src, sizeof(src));
-	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, BURST), 0);
+	assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, BURST), 0);
 	assert_int_equal(info(f).q[0].drops[VHU_DROP_NO_MBUF], 64);
 	for (i = 0; i < 64; i++)
 		assert_true(vhu_fe_ring_used(&f->tx, &id, &len));
@@ -1046,14 +994,14 @@ check_tx_pool_empty(struct fx *f, uint64_t features)
 
 		rte_pktmbuf_free(hoard[--n]);
 		(void)post_tx(f, &l, big, sizeof(big));
-		assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, BURST), 0);
+		assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, BURST), 0);
 		assert_int_equal(info(f).q[0].drops[VHU_DROP_NO_MBUF], 65);
 		assert_int_equal(rte_mempool_in_use_count(mp), n);
 		assert_true(vhu_fe_ring_used(&f->tx, &id, &len));
 	}
 	rte_pktmbuf_free_bulk(hoard, n);
 	(void)post_tx(f, &l, src, sizeof(src));
-	assert_int_equal(vhu_dev_dequeue(f->dev, 0, mp, m, BURST), 1);
+	assert_int_equal(vhu_dev_dequeue(f->h.dev, 0, mp, m, BURST), 1);
 	rte_pktmbuf_free(m[0]);
 	assert_int_equal(info(f).q[0].rx_packets, 1);
 }
@@ -1107,13 +1055,13 @@ test_broken_guest_next_to_healthy_one(void **state)
 	for (i = 0; i < 4; i++) {
 		uint16_t n;
 
-		assert_int_equal(vhu_dev_dequeue(a->dev, 0, mp, m, BURST), 0);
-		n = vhu_dev_dequeue(b->dev, 0, mp, m, BURST);
+		assert_int_equal(vhu_dev_dequeue(a->h.dev, 0, mp, m, BURST), 0);
+		n = vhu_dev_dequeue(b->h.dev, 0, mp, m, BURST);
 		assert_int_equal(n, i == 0 ? 16 : 0);
 		/* B's packets to A and back to B: A takes none. */
 		if (n > 0) {
-			assert_int_equal(vhu_dev_enqueue(a->dev, 0, m, n), 0);
-			assert_int_equal(vhu_dev_enqueue(b->dev, 0, m, n), n);
+			assert_int_equal(vhu_dev_enqueue(a->h.dev, 0, m, n), 0);
+			assert_int_equal(vhu_dev_enqueue(b->h.dev, 0, m, n), n);
 		}
 	}
 	in = info(a);
