@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "iovs_hex.h"
 #include "iovs_mac.h"
 #include "ofl_syntax_priv.h"
 
@@ -147,18 +148,6 @@ syn_fail(struct syn *s, const struct syn_word *w, const char *fmt, ...)
 	return iovs_errf(s->err, -EINVAL, "%.*s: %s", SYN_Q(w), why);
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 syn_uint(const char *str, uint64_t max, uint64_t *out)
 {
@@ -172,7 +161,7 @@ syn_uint(const char *str, uint64_t max, uint64_t *out)
 	if (*str == '\0')
 		return -EINVAL;
 	for (; *str != '\0'; str++) {
-		int d = hex_digit(*str);
+		int d = iovs_hex_digit(*str);
 
 		if (d < 0 || (unsigned)d >= base)
 			return -EINVAL;

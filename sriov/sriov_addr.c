@@ -7,17 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "iovs_hex.h"
 
 /* 'n' hex digits at 's'; -1 if any is not one. */
 static long
@@ -26,7 +16,7 @@ hexfield(const char *s, size_t n)
 	long v = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int d = hexval(s[i]);
+		int d = iovs_hex_digit(s[i]);
 
 		if (d < 0)
 			return -1;

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "iovs_hex.h"
+
 #define VID_MAX	      4094 /* VID 4095 is reserved (IEEE 802.1Q 9.6) */
 #define LCORE_MAX     1023
 #define MAC_TABLE_MIN 16
@@ -146,18 +148,11 @@ hex_run(const char *s, size_t max, unsigned *val)
 
 	*val = 0;
 	for (n = 0; n < max; n++) {
-		char c = s[n];
-		unsigned d;
+		int d = iovs_hex_digit(s[n]);
 
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
+		if (d < 0)
 			break;
-		*val = *val * 16 + d;
+		*val = *val * 16 + (unsigned)d;
 	}
 	return n;
 }
