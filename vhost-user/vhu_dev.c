@@ -488,6 +488,7 @@ vhu_dev_create(struct vhu_loop *loop, const struct vhu_dev_conf *conf, const str
 	dev->hdr_len = 12;
 	for (i = 0; i < VHU_MAX_VRINGS; i++)
 		vring_init(&dev->vr[i]);
+	dev->iotlb_rand = 0x9e3779b97f4a7c15u;
 	rc = iommu_as_create(&iotlb_cfg, &dev->iotlb);
 	if (rc != 0) {
 		free(dev);
@@ -699,12 +700,13 @@ vhu_dev_iotlb_flush(struct vhu_dev *dev)
 static void
 iotlb_evict(struct vhu_dev *dev)
 {
-	static uint64_t x = 0x9e3779b97f4a7c15u; /* xorshift64: control thread only */
+	uint64_t x = dev->iotlb_rand; /* xorshift64 */
 	struct iommu_mapping m;
 
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
+	dev->iotlb_rand = x;
 	if (iommu_as_find(dev->iotlb, x, &m) != 0 && iommu_as_find(dev->iotlb, 0, &m) != 0)
 		return;
 	(void)iommu_as_invalidate(dev->iotlb, m.iova, m.size, NULL);

@@ -115,6 +115,7 @@ struct vhu_dev {
 	uint32_t iotlb_writer; /* a write is in progress: readers back off */
 	uint32_t iotlb_gen;    /* +1 per update, written by the writer */
 	uint64_t iotlb_updates, iotlb_refused, iotlb_invalidations, iotlb_evictions;
+	uint64_t iotlb_rand;	    /* the eviction's pseudo-random IOVA (xorshift64 state) */
 	uint64_t iotlb_ring_misses; /* MISS sent by the control thread (ring areas) */
 	uint64_t iotlb_ring_waits;  /* ring starts that waited for a translation */
 	uint64_t iotlb_misses_unsent;
